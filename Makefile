@@ -1,0 +1,79 @@
+# Baton: one binary. `make` builds ./baton; `make test`, `make bench`, `make run`.
+# SANITIZE=1 builds into build/san with ASan+UBSan and runs the same suite.
+
+CC      ?= gcc
+PKGS    := libmicrohttpd jansson libsodium sqlite3 libcurl libzip poppler-glib \
+           libcmark libxml-2.0 gmime-3.0 hunspell
+WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+           -Wpointer-arith -Wformat=2 -Wvla -Wundef -Wwrite-strings -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc -Ibuild \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -llinear -lWN -lpthread -lm
+
+ifeq ($(SANITIZE),1)
+BUILD   := build/san
+ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+BIN     := build/san/baton
+else
+BUILD   := build/rel
+BIN     := baton
+endif
+
+SRC      := $(sort $(wildcard src/*/*.c))
+LIB_SRC  := $(filter-out src/cli/main.c,$(SRC))
+WEB      := $(sort $(shell find web -type f 2>/dev/null))
+OBJ      := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/assets.o
+TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
+TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+TOOL_SRC := $(sort $(wildcard bench/*.c tests/fuzz/*.c))
+
+.PHONY: all deps run test bench clean check-layers fuzz
+all: $(BIN)
+
+deps:
+	@scripts/deps.sh
+
+$(BIN): $(OBJ) $(BUILD)/cli/main.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: src/%.c $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
+
+# Web assets are compiled into the binary with a content hash as ETag.
+$(BUILD)/embed: scripts/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -O1 -Wall -Wno-format-truncation -Werror -o $@ $< $(shell pkg-config --cflags --libs libsodium)
+$(BUILD)/assets.c: $(BUILD)/embed $(WEB)
+	$(BUILD)/embed web $@
+$(BUILD)/assets.o: $(BUILD)/assets.c
+	$(CC) -std=c17 -O1 -Isrc -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c tests/test.h $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(OBJ) $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(LDFLAGS) $(LDLIBS)
+
+test-bins: $(TEST_BIN)
+
+check-layers:
+	@scripts/check_layers.sh
+
+run: deps $(BIN)
+	@scripts/run.sh $(BIN)
+
+test: deps $(BIN) $(TEST_BIN)
+	@BATON=$(abspath $(BIN)) BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run.sh
+
+bench: deps $(BIN) $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+	@BATON=$(abspath $(BIN)) BUILD=$(BUILD) bench/run.sh
+
+clean:
+	rm -rf build baton
+
+-include $(shell find build -name '*.d' 2>/dev/null)
