@@ -5,11 +5,12 @@ CC      ?= gcc
 PKGS    := libmicrohttpd jansson libsodium sqlite3 libcurl libzip poppler-glib \
            libcmark libxml-2.0 gmime-3.0 hunspell
 WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
-           -Wpointer-arith -Wformat=2 -Wvla -Wundef -Wwrite-strings -Wno-unused-parameter
+           -Wpointer-arith -Wformat=2 -Wvla -Wundef -Wwrite-strings -Wno-unused-parameter \
+           -Wno-format-truncation
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc -Ibuild \
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE -DBATON_VERSION=\"0.1.0\" $(WARN) $(CFLAGS) -Isrc -Ibuild \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -llinear -lWN -lpthread -lm
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -llinear -lwordnet -lpthread -lm
 
 ifeq ($(SANITIZE),1)
 BUILD   := build/san
@@ -24,7 +25,7 @@ endif
 SRC      := $(sort $(wildcard src/*/*.c))
 LIB_SRC  := $(filter-out src/cli/main.c,$(SRC))
 WEB      := $(sort $(shell find web -type f 2>/dev/null))
-OBJ      := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/assets.o
+OBJ      := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/assets.o $(BUILD)/migrations.o
 TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TOOL_SRC := $(sort $(wildcard bench/*.c tests/fuzz/*.c))
@@ -40,15 +41,17 @@ $(BIN): $(OBJ) $(BUILD)/cli/main.o
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
+	@echo "CC $<"; $(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
 
 # Web assets are compiled into the binary with a content hash as ETag.
 $(BUILD)/embed: scripts/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c17 -O1 -Wall -Wno-format-truncation -Werror -o $@ $< $(shell pkg-config --cflags --libs libsodium)
 $(BUILD)/assets.c: $(BUILD)/embed $(WEB)
-	$(BUILD)/embed web $@
-$(BUILD)/assets.o: $(BUILD)/assets.c
+	$(BUILD)/embed web $@ assets
+$(BUILD)/migrations.c: $(BUILD)/embed $(wildcard src/store/sql/*.sql)
+	$(BUILD)/embed src/store/sql $@ store_migrations
+$(BUILD)/%.o: $(BUILD)/%.c
 	$(CC) -std=c17 -O1 -Isrc -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c tests/test.h $(OBJ)

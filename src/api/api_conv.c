@@ -1,0 +1,361 @@
+/* api_conv.c: conversations for members and API tokens: list with filters
+ * and keyset pagination, detail, messages, timeline, and the actions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_int.h"
+#include "core/jsonx.h"
+#include "core/util.h"
+
+#define CONV_PAGE_MAX 100
+
+static int
+conv_one_of(const char *v, const char *const *allowed)
+{
+	for (; *allowed; allowed++)
+		if (strcmp(v, *allowed) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+conv_time_arg(struct api_ctx *c, const char *name, int64_t *out)
+{
+	const char *v = api_query(c, name);
+
+	if (v == NULL)
+		return 1;
+	if (util_parse_time(v, out)) {
+		api_error(c, ERR_INVALID, "%s must be a date (YYYY-MM-DD) or an RFC 3339 time", name);
+		return 0;
+	}
+	return 1;
+}
+
+/* Cursor: "<ms>.<id>", opaque to clients. */
+static void
+conv_cursor(const json_t *row, int sort_created, char out[96])
+{
+	const json_t *t = json_object_get(row, sort_created ? "created_at" : "updated_at");
+
+	snprintf(out, 96, "%lld.%s", (long long)json_integer_value(t), jsonx_str(row, "id"));
+}
+
+void
+api_conv_list(struct api_ctx *c)
+{
+	static const char *const statuses[] = {"open", "needs_human", "pending", "resolved", NULL};
+	static const char *const modes[] = {"agent", "manual", NULL};
+	static const char *const channels[] = {"widget", "email", "api", NULL};
+	struct store_conv_filter f;
+	const char *v;
+	char stbuf[128], cur[96], idbuf[48];
+	json_t *rows, *out;
+	int limit = 50;
+	size_t i;
+
+	memset(&f, 0, sizeof(f));
+	f.workspace_id = c->p.workspace_id;
+	f.sites_allowed = c->p.sites;
+	v = api_query(c, "status");
+	if (v != NULL) {
+		char *save = NULL, *tok;
+
+		snprintf(stbuf, sizeof(stbuf), "%s", v);
+		for (tok = strtok_r(stbuf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+			if (!conv_one_of(tok, statuses) || f.n_status >= 4) {
+				api_error(c, ERR_INVALID, "status must be a comma list of open, needs_human, pending, resolved");
+				return;
+			}
+			f.status[f.n_status++] = tok;
+		}
+	}
+	f.mode = api_query(c, "mode");
+	if (f.mode != NULL && !conv_one_of(f.mode, modes)) {
+		api_error(c, ERR_INVALID, "mode must be agent or manual");
+		return;
+	}
+	f.channel = api_query(c, "channel");
+	if (f.channel != NULL && !conv_one_of(f.channel, channels)) {
+		api_error(c, ERR_INVALID, "channel must be widget, email or api");
+		return;
+	}
+	f.site = api_query(c, "site");
+	v = api_query(c, "assignee");
+	if (v != NULL) {
+		if (strcmp(v, "me") == 0)
+			f.assignee = c->p.id;
+		else if (strcmp(v, "none") == 0 || api_id_ok(v))
+			f.assignee = v;
+		else {
+			api_error(c, ERR_INVALID, "assignee must be me, none or a member id");
+			return;
+		}
+	}
+	if (!conv_time_arg(c, "created_after", &f.created_from) ||
+	    !conv_time_arg(c, "created_before", &f.created_to) ||
+	    !conv_time_arg(c, "updated_after", &f.updated_from) ||
+	    !conv_time_arg(c, "updated_before", &f.updated_to))
+		return;
+	v = api_query(c, "sort");
+	if (v != NULL && strcmp(v, "updated") && strcmp(v, "created")) {
+		api_error(c, ERR_INVALID, "sort must be updated or created");
+		return;
+	}
+	f.sort_created = v != NULL && strcmp(v, "created") == 0;
+	v = api_query(c, "order");
+	if (v != NULL && strcmp(v, "asc") && strcmp(v, "desc")) {
+		api_error(c, ERR_INVALID, "order must be asc or desc");
+		return;
+	}
+	f.asc = v != NULL && strcmp(v, "asc") == 0;
+	v = api_query(c, "limit");
+	if (v != NULL) {
+		char *end;
+		long n = strtol(v, &end, 10);
+
+		if (*v == '\0' || *end != '\0' || n < 1 || n > CONV_PAGE_MAX) {
+			api_error(c, ERR_INVALID, "limit must be a number from 1 to %d", CONV_PAGE_MAX);
+			return;
+		}
+		limit = (int)n;
+	}
+	v = api_query(c, "cursor");
+	if (v != NULL) {
+		char *end;
+		long long t = strtoll(v, &end, 10);
+
+		if (end == v || *end != '.' || t < 0 || !api_id_ok(end + 1)) {
+			api_error(c, ERR_INVALID, "bad cursor: pass back next_cursor from the previous page");
+			return;
+		}
+		snprintf(idbuf, sizeof(idbuf), "%s", end + 1);
+		f.cursor_t = t;
+		f.cursor_id = idbuf;
+	}
+	f.limit = limit + 1;
+	rows = ST(c->s, conv_list, &f, &c->ei);
+	if (rows == NULL) {
+		api_fail(c);
+		return;
+	}
+	out = json_object();
+	if (json_array_size(rows) > (size_t)limit) {
+		json_array_remove(rows, (size_t)limit);
+		conv_cursor(json_array_get(rows, (size_t)limit - 1), f.sort_created, cur);
+		json_object_set_new(out, "next_cursor", json_string(cur));
+	} else {
+		json_object_set_new(out, "next_cursor", json_null());
+	}
+	for (i = 0; i < json_array_size(rows); i++)
+		jsonx_present(json_array_get(rows, i));
+	json_object_set_new(out, "items", rows);
+	api_json(c, 200, out);
+}
+
+void
+api_conv_create(struct api_ctx *c)
+{
+	const char *ext = api_body_str(c, "external_id"), *body;
+	json_t *ctx, *conv = NULL, *msg = NULL, *existing;
+	int created = 0;
+
+	if (c->rs->status)
+		return;
+	body = api_body_str(c, "body");
+	if (c->rs->status)
+		return;
+	ctx = json_object_get(c->body, "context");
+	if (ctx != NULL && !json_is_object(ctx)) {
+		api_error(c, ERR_INVALID, "context must be an object");
+		return;
+	}
+	ctx = ctx ? json_deep_copy(ctx) : json_object();
+	if (ext != NULL)
+		json_object_set_new(ctx, "external_id", json_string(ext));
+	/* The same external ID joins the same conversation (C3). */
+	existing = ext ? ST(c->s, conv_by_external, c->p.workspace_id, ext) : NULL;
+	if (existing != NULL) {
+		conv = jsonx_present(existing);
+	} else if (inbox_conv_start(c->s, c->p.workspace_id, "api", ctx, NULL, &conv, &c->ei)) {
+		json_decref(ctx);
+		api_fail(c);
+		return;
+	} else {
+		created = 1;
+	}
+	json_decref(ctx);
+	if (body != NULL) {
+		/* A message from the help desk is the visitor's message. */
+		struct principal sys = c->p;
+
+		sys.sites = NULL;
+		if (inbox_msg_post(c->s, &sys, jsonx_str(conv, "id"), "visitor", body, 0, NULL, &msg, &c->ei)) {
+			json_decref(conv);
+			api_fail(c);
+			return;
+		}
+	}
+	api_json(c, created ? 201 : 200, json_pack("{s:o,s:o?}", "conversation", conv, "message", msg));
+}
+
+void
+api_conv_get(struct api_ctx *c)
+{
+	json_t *conv;
+
+	if (!api_id_ok(c->params[0])) {
+		api_error(c, ERR_NOT_FOUND, "no such conversation");
+		return;
+	}
+	conv = inbox_conv_get(c->s, &c->p, c->params[0], &c->ei);
+	if (conv == NULL) {
+		api_fail(c);
+		return;
+	}
+	api_json(c, 200, jsonx_present(conv));
+}
+
+/* Messages of a conversation; internal notes only for members. */
+static void
+conv_messages(struct api_ctx *c, int include_internal)
+{
+	json_t *conv, *arr, *out;
+	const char *v = api_query(c, "after");
+	int64_t after = 0;
+	size_t i;
+
+	if (v != NULL) {
+		char *end;
+
+		after = strtoll(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || after < 0) {
+			api_error(c, ERR_INVALID, "after must be a message id");
+			return;
+		}
+	}
+	conv = inbox_conv_get(c->s, &c->p, c->params[0], &c->ei);
+	if (conv == NULL) {
+		api_fail(c);
+		return;
+	}
+	arr = ST(c->s, msg_list, c->params[0], include_internal, after, 500);
+	for (i = 0; i < json_array_size(arr); i++) {
+		json_t *m = json_array_get(arr, i);
+
+		json_object_set_new(m, "internal", json_boolean(jsonx_int(m, "internal", 0)));
+		if (!include_internal)
+			json_object_del(m, "author_id");
+		jsonx_present(m);
+	}
+	out = json_pack("{s:o,s:I}", "items", arr, "number", (json_int_t)jsonx_int(conv, "number", 0));
+	json_decref(conv);
+	api_json(c, 200, out);
+}
+
+void
+api_conv_messages(struct api_ctx *c)
+{
+	conv_messages(c, 1);
+}
+
+void
+api_widget_messages(struct api_ctx *c)
+{
+	conv_messages(c, 0);
+}
+
+void
+api_conv_post(struct api_ctx *c)
+{
+	const char *body = api_body_str(c, "body");
+	json_t *internal = json_object_get(c->body, "internal"), *msg = NULL;
+
+	if (c->rs->status)
+		return;
+	if (body == NULL) {
+		api_error(c, ERR_INVALID, "body is required");
+		return;
+	}
+	if (internal != NULL && !json_is_boolean(internal)) {
+		api_error(c, ERR_INVALID, "internal must be true or false");
+		return;
+	}
+	if (inbox_msg_post(c->s, &c->p, c->params[0], "member", body, json_is_true(internal), NULL,
+	    &msg, &c->ei)) {
+		api_fail(c);
+		return;
+	}
+	api_json(c, 201, msg);
+}
+
+void
+api_conv_timeline(struct api_ctx *c)
+{
+	json_t *conv = inbox_conv_get(c->s, &c->p, c->params[0], &c->ei), *arr;
+	size_t i;
+
+	if (conv == NULL) {
+		api_fail(c);
+		return;
+	}
+	json_decref(conv);
+	arr = ST(c->s, timeline_list, c->params[0]);
+	for (i = 0; i < json_array_size(arr); i++)
+		jsonx_present(json_array_get(arr, i));
+	api_json(c, 200, json_pack("{s:o}", "items", arr));
+}
+
+static void
+conv_result(struct api_ctx *c, err_t err, json_t *out)
+{
+	if (err) {
+		api_fail(c);
+		return;
+	}
+	api_json(c, 200, out);
+}
+
+void
+api_conv_claim(struct api_ctx *c)
+{
+	json_t *out = NULL;
+
+	conv_result(c, inbox_conv_claim(c->s, &c->p, c->params[0], &out, &c->ei), out);
+}
+
+void
+api_conv_assign(struct api_ctx *c)
+{
+	json_t *v = json_object_get(c->body, "assignee_id"), *out = NULL;
+
+	if (v == NULL || !(json_is_null(v) || json_is_string(v))) {
+		api_error(c, ERR_INVALID, "send {\"assignee_id\": member id or null}");
+		return;
+	}
+	if (json_is_string(v) && !api_id_ok(json_string_value(v))) {
+		api_error(c, ERR_INVALID, "assignee_id is not a member id");
+		return;
+	}
+	conv_result(c, inbox_conv_assign(c->s, &c->p, c->params[0], json_string_value(v), &out, &c->ei), out);
+}
+
+void
+api_conv_status(struct api_ctx *c)
+{
+	const char *st = api_body_str(c, "status");
+	json_t *out = NULL;
+
+	if (c->rs->status)
+		return;
+	conv_result(c, inbox_conv_status(c->s, &c->p, c->params[0], st, &out, &c->ei), out);
+}
+
+void
+api_conv_handback(struct api_ctx *c)
+{
+	json_t *out = NULL;
+
+	conv_result(c, inbox_conv_handback(c->s, &c->p, c->params[0], &out, &c->ei), out);
+}

@@ -1,0 +1,22 @@
+/* cli.h: the `baton` command line (DESIGN §5). One table maps each command to
+ * its handler and help line. */
+#ifndef BATON_CLI_H
+#define BATON_CLI_H
+
+struct cli {
+	const char *data;   /* --data DIR */
+	int argc;           /* arguments after the command name */
+	char **argv;
+};
+
+int cli_serve(struct cli *c);
+int cli_init(struct cli *c);
+int cli_audit(struct cli *c);
+int cli_backup(struct cli *c);
+int cli_routes(struct cli *c);
+int cli_kb(struct cli *c);
+int cli_ask(struct cli *c);
+int cli_demo(struct cli *c);
+int cli_report(struct cli *c);
+
+#endif

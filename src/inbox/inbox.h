@@ -1,0 +1,131 @@
+/* inbox.h: the domain. Accounts and sessions, conversations and messages, the
+ * handoff state machine, the audit trail, and the agent's live loop. It does
+ * no I/O except through store/ and the event bus, and knows no HTTP.
+ *
+ * Every mutation runs in one store transaction that also appends its timeline
+ * entry, its audit row and its events; the events are published on the bus
+ * after the commit, in ID order. */
+#ifndef BATON_INBOX_H
+#define BATON_INBOX_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "store/store.h"
+
+enum role { ROLE_NONE = 0, ROLE_VIEWER = 1, ROLE_AGENT = 2, ROLE_ADMIN = 3, ROLE_OWNER = 4 };
+enum principal_kind { P_ANON = 0, P_MEMBER, P_TOKEN, P_VISITOR };
+
+/* Who is calling. Filled by inbox_auth_*; strings are copies. */
+struct principal {
+	int kind;
+	int role;
+	int via_cookie;       /* session cookie: writes need the CSRF token */
+	char workspace_id[40];
+	char id[40];          /* member id, token id, or the visitor's conversation id */
+	char name[128];
+	char email[256];
+	char csrf[64];
+	char session_hash[65];
+	json_t *sites;        /* site scope (array) or NULL for all; owned */
+};
+
+void principal_clear(struct principal *p);
+const char *role_name(int role);
+int role_parse(const char *s); /* ROLE_NONE when unknown */
+
+/* ---- accounts (inbox_auth.c) ---- */
+
+/* Create a workspace and its owner; fills password (generated, shown once),
+ * widget key and ids in out (a new object). */
+err_t inbox_workspace_create(struct store *s, const char *name, const char *admin_email,
+    json_t **out, struct errinfo *ei);
+/* Password hashing with argon2id. */
+err_t inbox_password_hash(const char *pw, char out[128]);
+int inbox_password_check(const char *hash, const char *pw);
+/* On success, token_out receives the session cookie value (64 chars). */
+err_t inbox_login(struct store *s, const char *email, const char *password, const char *ip,
+    char token_out[80], struct errinfo *ei);
+err_t inbox_logout(struct store *s, const struct principal *p);
+err_t inbox_session_lookup(struct store *s, const char *cookie, struct principal *p);
+err_t inbox_token_lookup(struct store *s, const char *bearer, struct principal *p);
+err_t inbox_visitor_lookup(struct store *s, const char *conv_id, const char *bearer,
+    struct principal *p);
+/* Members, invites, tokens. */
+err_t inbox_invite(struct store *s, const struct principal *by, json_t *req, json_t **out,
+    struct errinfo *ei);
+err_t inbox_invite_accept(struct store *s, const char *token, const char *name,
+    const char *password, json_t **member_out, struct errinfo *ei);
+err_t inbox_member_update(struct store *s, const struct principal *by, const char *id,
+    json_t *req, json_t **out, struct errinfo *ei);
+err_t inbox_member_remove(struct store *s, const struct principal *by, const char *id,
+    struct errinfo *ei);
+err_t inbox_token_create(struct store *s, const struct principal *by, json_t *req,
+    json_t **out, struct errinfo *ei);
+err_t inbox_token_revoke(struct store *s, const struct principal *by, const char *id,
+    struct errinfo *ei);
+err_t inbox_settings_update(struct store *s, const struct principal *by, json_t *req,
+    json_t **out, struct errinfo *ei);
+/* The workspace's settings with defaults filled in (new reference). */
+json_t *inbox_settings(struct store *s, const char *ws);
+
+/* ---- transactions with events (inbox_tx.c) ---- */
+
+struct inbox_tx {
+	struct store *s;
+	json_t *events; /* pending bus events, published after commit */
+};
+
+err_t inbox_tx_begin(struct inbox_tx *tx, struct store *s);
+err_t inbox_tx_commit(struct inbox_tx *tx);
+void inbox_tx_abort(struct inbox_tx *tx);
+/* Record an event (stored now, published at commit). conv may be NULL. data is stolen. */
+err_t inbox_tx_event(struct inbox_tx *tx, const char *ws, const json_t *conv, int internal,
+    const char *type, json_t *data);
+err_t inbox_tx_timeline(struct inbox_tx *tx, const char *conv_id, const char *kind,
+    const char *actor_kind, const char *actor_id, json_t *detail);
+
+/* ---- audit (inbox_audit.c) ---- */
+
+/* Append to the hash chain inside the caller's transaction. before and after
+ * may be NULL; both are stolen. */
+err_t inbox_audit(struct store *s, const char *ws, const char *actor, const char *action,
+    const char *object, json_t *before, json_t *after);
+/* Walk the chain; on a break, *bad_id is the first broken row. */
+err_t inbox_audit_verify(struct store *s, int64_t *rows, int64_t *bad_id, struct errinfo *ei);
+const char *inbox_actor(const struct principal *p, char buf[128]);
+
+/* ---- conversations (inbox_conv.c) ---- */
+
+/* Start a conversation. ctx may hold site, protocol, name, email, subject,
+ * external_id. With want_token, *token_out (>= 64 bytes) gets a visitor token. */
+err_t inbox_conv_start(struct store *s, const char *ws, const char *channel, json_t *ctx,
+    char *token_out, json_t **conv_out, struct errinfo *ei);
+/* The conversation if p may see it (workspace and site scope), else NULL with ei set. */
+json_t *inbox_conv_get(struct store *s, const struct principal *p, const char *id,
+    struct errinfo *ei);
+/* Post a message. author_kind is visitor, member, agent or system. extra may
+ * carry confidence, citations, handoff_reason (agent). */
+err_t inbox_msg_post(struct store *s, const struct principal *p, const char *conv_id,
+    const char *author_kind, const char *body, int internal, json_t *extra,
+    json_t **msg_out, struct errinfo *ei);
+err_t inbox_conv_claim(struct store *s, const struct principal *p, const char *conv_id,
+    json_t **out, struct errinfo *ei);
+err_t inbox_conv_assign(struct store *s, const struct principal *p, const char *conv_id,
+    const char *member_id, json_t **out, struct errinfo *ei);
+err_t inbox_conv_status(struct store *s, const struct principal *p, const char *conv_id,
+    const char *status, json_t **out, struct errinfo *ei);
+err_t inbox_conv_handback(struct store *s, const struct principal *p, const char *conv_id,
+    json_t **out, struct errinfo *ei);
+/* The agent (or a rule) hands off: status needs_human, mode manual. */
+err_t inbox_conv_handoff(struct store *s, const char *conv_id, const char *reason,
+    const char *phrase, struct errinfo *ei);
+
+/* Called after a visitor message commits in agent mode (set by the server). */
+typedef void (*inbox_agent_hook)(const char *ws, const char *conv_id, int64_t msg_id);
+void inbox_set_agent_hook(inbox_agent_hook fn);
+
+#define BODY_MAX (64 * 1024)
+
+#endif

@@ -1,0 +1,128 @@
+/* store.h: persistence behind one table of functions. The SQLite backend
+ * (store_sqlite.c) is the embedded default; a PostgreSQL backend implements the
+ * same table. No SQL and no database type crosses this header.
+ *
+ * Rows come back as jansson objects (caller owns the reference and json_decref()s
+ * it). Times are integer milliseconds (UTC). Columns named x_json are returned
+ * parsed, under the key x. Lists are JSON arrays. A NULL row means "not found".
+ *
+ * A store handle is one connection: use one per thread. Writes that belong
+ * together go between begin and commit; begin also takes a process-wide write
+ * lock so that events are published in ID order. */
+#ifndef BATON_STORE_H
+#define BATON_STORE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct store;
+
+/* Filters for the conversation list. Unset strings are NULL, unset times 0. */
+struct store_conv_filter {
+	const char *workspace_id;
+	const char *status[4];
+	int n_status;
+	const char *mode;
+	const char *assignee;          /* member id, or "none" for unassigned */
+	const char *channel;
+	const char *site;
+	json_t *sites_allowed;         /* array of site names the member may see; NULL = all */
+	int64_t created_from, created_to, updated_from, updated_to;
+	int sort_created;              /* 0: by updated_at, 1: by created_at */
+	int asc;
+	int64_t cursor_t;              /* keyset cursor: time and id of the last row seen */
+	const char *cursor_id;
+	int limit;
+};
+
+struct store_ops {
+	const char *name;
+	void (*close)(struct store *s);
+	err_t (*begin)(struct store *s);
+	err_t (*commit)(struct store *s);
+	void (*rollback)(struct store *s);
+	err_t (*backup)(struct store *s, const char *path, struct errinfo *ei);
+
+	err_t (*workspace_create)(struct store *s, json_t *w);
+	json_t *(*workspace_get)(struct store *s, const char *id);
+	json_t *(*workspace_by_key)(struct store *s, const char *widget_key);
+	json_t *(*workspace_list)(struct store *s);
+	err_t (*workspace_set_settings)(struct store *s, const char *id, json_t *settings);
+	int64_t (*workspace_next_number)(struct store *s, const char *id);
+
+	err_t (*member_create)(struct store *s, json_t *m);
+	json_t *(*member_get)(struct store *s, const char *ws, const char *id);
+	json_t *(*member_by_email)(struct store *s, const char *email);
+	json_t *(*member_list)(struct store *s, const char *ws);
+	err_t (*member_update)(struct store *s, const char *ws, const char *id, json_t *fields);
+	err_t (*member_delete)(struct store *s, const char *ws, const char *id);
+
+	err_t (*invite_create)(struct store *s, json_t *inv);
+	json_t *(*invite_get)(struct store *s, const char *token_hash);
+	err_t (*invite_use)(struct store *s, const char *token_hash, int64_t now);
+
+	err_t (*session_create)(struct store *s, json_t *sess);
+	/* The session joined with its member (member fields plus csrf_token, expires_at). */
+	json_t *(*session_get)(struct store *s, const char *token_hash);
+	err_t (*session_delete)(struct store *s, const char *token_hash);
+	err_t (*session_delete_member)(struct store *s, const char *member_id);
+
+	err_t (*token_create)(struct store *s, json_t *t);
+	json_t *(*token_by_hash)(struct store *s, const char *token_hash);
+	json_t *(*token_list)(struct store *s, const char *ws);
+	err_t (*token_revoke)(struct store *s, const char *ws, const char *id, int64_t now);
+
+	err_t (*contact_create)(struct store *s, json_t *c);
+	json_t *(*contact_get)(struct store *s, const char *ws, const char *id);
+
+	err_t (*conv_create)(struct store *s, json_t *c);
+	json_t *(*conv_get)(struct store *s, const char *ws, const char *id);
+	json_t *(*conv_by_external)(struct store *s, const char *ws, const char *external_id);
+	json_t *(*conv_list)(struct store *s, const struct store_conv_filter *f, struct errinfo *ei);
+	/* Sets the given columns (status, mode, assignee_id, ...); fields with JSON null clear them. */
+	err_t (*conv_update)(struct store *s, const char *ws, const char *id, json_t *fields);
+
+	/* Returns the new message id, or -1. */
+	int64_t (*msg_add)(struct store *s, json_t *m);
+	json_t *(*msg_list)(struct store *s, const char *conv_id, int include_internal,
+	    int64_t after_id, int limit);
+	json_t *(*msg_last)(struct store *s, const char *conv_id, const char *author_kind);
+
+	err_t (*timeline_add)(struct store *s, json_t *t);
+	json_t *(*timeline_list)(struct store *s, const char *conv_id);
+
+	/* Returns the event id, or -1. */
+	int64_t (*event_add)(struct store *s, json_t *e);
+	/* Events after an id: for one conversation (conv_id) or a whole workspace. */
+	json_t *(*event_since)(struct store *s, const char *ws, const char *conv_id,
+	    int64_t after_id, int limit);
+
+	json_t *(*audit_last)(struct store *s);
+	err_t (*audit_insert)(struct store *s, json_t *row);
+	json_t *(*audit_page)(struct store *s, int64_t after_id, int limit);
+
+	int64_t (*kb_doc_create)(struct store *s, json_t *d);
+	err_t (*kb_doc_update)(struct store *s, int64_t id, json_t *fields);
+	json_t *(*kb_doc_get)(struct store *s, const char *ws, int64_t id);
+	json_t *(*kb_doc_list)(struct store *s, const char *ws, int include_old);
+	/* The current (indexed) version of a document name, or NULL. */
+	json_t *(*kb_doc_current)(struct store *s, const char *ws, const char *name);
+	err_t (*kb_passage_add)(struct store *s, int64_t doc_id, int seq, const char *section,
+	    int page, int kind, const char *text, int64_t *id);
+	/* Passages of one document, in order. */
+	json_t *(*kb_passages)(struct store *s, int64_t doc_id);
+};
+
+struct store {
+	const struct store_ops *ops;
+};
+
+/* Open the store named by dsn: a directory (SQLite file baton.db inside it). */
+struct store *store_open(const char *dsn, struct errinfo *ei);
+
+/* Call a backend function: ST(s, conv_get, ws, id). */
+#define ST(s, fn, ...) ((s)->ops->fn((s), ##__VA_ARGS__))
+
+#endif
