@@ -30,14 +30,14 @@ TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TOOL_SRC := $(sort $(wildcard bench/*.c tests/fuzz/*.c))
 
-.PHONY: all deps run test bench clean check-layers fuzz
+.PHONY: all deps run test bench clean check-layers fuzz test-bins
 all: $(BIN)
 
 deps:
 	@scripts/deps.sh
 
 $(BIN): $(OBJ) $(BUILD)/cli/main.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "LD $@"; $(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
@@ -56,11 +56,11 @@ $(BUILD)/%.o: $(BUILD)/%.c
 
 $(BUILD)/tests/%: tests/%.c tests/test.h $(OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(OBJ) $(LDFLAGS) $(LDLIBS)
+	@echo "LD $@"; $(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(OBJ) $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(LDFLAGS) $(LDLIBS)
+	@echo "LD $@"; $(CC) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(LDFLAGS) $(LDLIBS)
 
 test-bins: $(TEST_BIN)
 
