@@ -68,6 +68,7 @@ void api_settings_get(struct api_ctx *c);
 void api_settings_update(struct api_ctx *c);
 
 void api_conv_list(struct api_ctx *c);
+void api_search(struct api_ctx *c);
 void api_conv_create(struct api_ctx *c);
 void api_conv_get(struct api_ctx *c);
 void api_conv_messages(struct api_ctx *c);
@@ -84,6 +85,12 @@ void api_widget_messages(struct api_ctx *c);
 void api_widget_post(struct api_ctx *c);
 void api_widget_events(struct api_ctx *c);
 void api_events(struct api_ctx *c);
+
+void api_kb_list(struct api_ctx *c);
+void api_kb_upload(struct api_ctx *c);
+void api_kb_remove(struct api_ctx *c);
+void api_kb_passages(struct api_ctx *c);
+void api_ask(struct api_ctx *c);
 
 void api_audit_list(struct api_ctx *c);
 void api_audit_verify(struct api_ctx *c);

@@ -9,6 +9,13 @@ struct cli {
 	char **argv;
 };
 
+struct store;
+
+/* Option helpers shared by the command files. */
+const char *cli_opt(struct cli *c, const char *name);
+int cli_flag(struct cli *c, const char *name);
+struct store *cli_store(struct cli *c);
+
 int cli_serve(struct cli *c);
 int cli_init(struct cli *c);
 int cli_audit(struct cli *c);

@@ -12,7 +12,7 @@
 #include "store/store.h"
 
 /* Find "--name VALUE" in the command's arguments; NULL when absent. */
-static const char *
+const char *
 cli_opt(struct cli *c, const char *name)
 {
 	int i;
@@ -23,7 +23,7 @@ cli_opt(struct cli *c, const char *name)
 	return NULL;
 }
 
-static int
+int
 cli_flag(struct cli *c, const char *name)
 {
 	int i;
@@ -34,7 +34,7 @@ cli_flag(struct cli *c, const char *name)
 	return 0;
 }
 
-static struct store *
+struct store *
 cli_store(struct cli *c)
 {
 	struct errinfo ei = {0};
@@ -51,10 +51,19 @@ cli_serve(struct cli *c)
 	struct http_config cfg = {"127.0.0.1:8080", c->data, 4, 15};
 	const char *v;
 	struct store *s;
+	int rc;
 
 	v = cli_opt(c, "--listen");
 	if (v != NULL)
 		cfg.listen = v;
+	v = cli_opt(c, "--heartbeat");
+	if (v != NULL) {
+		cfg.heartbeat_s = (int)strtol(v, NULL, 10);
+		if (cfg.heartbeat_s < 1 || cfg.heartbeat_s > 300) {
+			fprintf(stderr, "baton: --heartbeat must be 1 to 300 seconds\n");
+			return 2;
+		}
+	}
 	v = cli_opt(c, "--workers");
 	if (v != NULL) {
 		cfg.workers = (int)strtol(v, NULL, 10);
@@ -68,7 +77,13 @@ cli_serve(struct cli *c)
 	if (s == NULL)
 		return 1;
 	ST(s, close);
-	return http_serve(&cfg);
+	if (inbox_agent_start(c->data)) {
+		fprintf(stderr, "baton: cannot start the agent\n");
+		return 1;
+	}
+	rc = http_serve(&cfg);
+	inbox_agent_stop();
+	return rc;
 }
 
 int
@@ -174,31 +189,7 @@ cli_routes(struct cli *c)
 	return 0;
 }
 
-/* Until the knowledge base lands, these say so plainly. */
-int
-cli_kb(struct cli *c)
-{
-	(void)c;
-	fprintf(stderr, "baton: kb is not built in this version\n");
-	return 1;
-}
-
-int
-cli_ask(struct cli *c)
-{
-	(void)c;
-	fprintf(stderr, "baton: ask is not built in this version\n");
-	return 1;
-}
-
-int
-cli_demo(struct cli *c)
-{
-	(void)c;
-	fprintf(stderr, "baton: demo is not built in this version\n");
-	return 1;
-}
-
+/* The monthly review arrives with the reports work; say so plainly. */
 int
 cli_report(struct cli *c)
 {

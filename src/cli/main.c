@@ -13,7 +13,7 @@ static const struct {
 	int (*fn)(struct cli *c);
 	const char *usage;
 } commands[] = {
-	{"serve", cli_serve, "serve [--listen ADDR:PORT] [--workers N]   run the server (default 127.0.0.1:8080)"},
+	{"serve", cli_serve, "serve [--listen ADDR:PORT] [--workers N] [--heartbeat SECONDS]   run the server (default 127.0.0.1:8080)"},
 	{"init", cli_init, "init --workspace NAME --admin EMAIL [--json]   create a workspace and its owner"},
 	{"kb", cli_kb, "kb add [--workspace W] FILE... | kb list | kb rm DOC   manage the knowledge base"},
 	{"ask", cli_ask, "ask [--workspace W] [--json] \"question\" | ask --json --batch FILE.jsonl"},

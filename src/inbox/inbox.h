@@ -122,6 +122,38 @@ err_t inbox_conv_handback(struct store *s, const struct principal *p, const char
 err_t inbox_conv_handoff(struct store *s, const char *conv_id, const char *reason,
     const char *phrase, struct errinfo *ei);
 
+/* ---- knowledge base (inbox_kb.c) ---- */
+
+struct kb_index;
+
+/* The workspace's in-memory index, built from the store on first use and kept
+ * current by inbox_kb_add/remove. Shared by all threads of the process. */
+struct kb_index *inbox_kb_index(struct store *s, const char *ws);
+/* Extract and index a file (path) or bytes (data, n); name is the base name
+ * cited in answers. A file with the same name becomes a new version that
+ * supersedes the old one. effective may be NULL (today). On failure the
+ * document is recorded as failed with its reason and nothing is indexed. */
+err_t inbox_kb_add(struct store *s, const struct principal *by, const char *path,
+    const void *data, size_t n, const char *name, const char *effective, json_t **doc_out,
+    struct errinfo *ei);
+/* Remove a document (every version of its name) from answers. */
+err_t inbox_kb_remove(struct store *s, const struct principal *by, int64_t doc_id,
+    struct errinfo *ei);
+/* Ask the agent without a conversation (CLI ask, the admin's test box). The
+ * result has answer, confidence, handoff, reason, phrase, citations, passages. */
+json_t *inbox_kb_ask(struct store *s, const char *ws, const char *question);
+/* Rebuild a workspace's index after its synonyms change. */
+void inbox_kb_reload(struct store *s, const char *ws);
+
+/* ---- the agent (inbox_agent.c) ---- */
+
+/* Start the agent thread (the server does this); it answers visitor messages
+ * in agent mode through the interlock, retrieval and the confidence gate. */
+err_t inbox_agent_start(const char *dsn);
+void inbox_agent_stop(void);
+/* Answer one visitor message now, on the caller's thread (demo seeding, tests). */
+err_t inbox_agent_answer(struct store *s, const char *ws, const char *conv_id, int64_t msg_id);
+
 /* Called after a visitor message commits in agent mode (set by the server). */
 typedef void (*inbox_agent_hook)(const char *ws, const char *conv_id, int64_t msg_id);
 void inbox_set_agent_hook(inbox_agent_hook fn);

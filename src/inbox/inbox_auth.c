@@ -808,6 +808,8 @@ inbox_settings_update(struct store *s, const struct principal *by, json_t *req, 
 		err_set(ei, err, "could not save the settings");
 		goto out;
 	}
+	if (json_object_get(req, "synonyms") != NULL)
+		inbox_kb_reload(s, by->workspace_id);
 	*out = after;
 out:
 	json_decref(before);

@@ -400,7 +400,9 @@ conv_change(struct store *s, const struct principal *p, const char *conv_id, jso
 		json_object_foreach(fields, k, v)
 			json_object_set(before, k, json_object_get(conv, k) ? json_object_get(conv, k) : json_null());
 	}
-	err = inbox_tx_timeline(&tx, conv_id, tl_kind, p->kind == P_MEMBER ? "member" : "token", p->id, tl_detail);
+	err = inbox_tx_timeline(&tx, conv_id, tl_kind,
+	    p->kind == P_MEMBER ? "member" : p->kind == P_TOKEN ? "token" : "agent",
+	    p->id[0] ? p->id : NULL, tl_detail);
 	if (!err)
 		err = inbox_audit(s, p->workspace_id, inbox_actor(p, actor), action, conv_id, before,
 		    json_deep_copy(fields));

@@ -1,0 +1,379 @@
+/* cli_kb.c: kb add/list/rm, ask (one question or a JSONL batch) and demo. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "core/embedded.h"
+#include "core/jsonx.h"
+#include "core/util.h"
+#include "inbox/inbox.h"
+#include "store/store.h"
+
+extern const struct embedded demo_files[];
+
+/* Resolve --workspace (an id or a name); without it, the only workspace. */
+static int
+cli_workspace(struct cli *c, struct store *s, char out[40])
+{
+	const char *want = cli_opt(c, "--workspace");
+	json_t *all = ST(s, workspace_list);
+	size_t i, n = json_array_size(all);
+	int rc = -1;
+
+	for (i = 0; i < n; i++) {
+		json_t *w = json_array_get(all, i);
+
+		if (want == NULL ? n == 1 : (strcmp(jsonx_str(w, "id"), want) == 0 || strcmp(jsonx_str(w, "name"), want) == 0)) {
+			snprintf(out, 40, "%s", jsonx_str(w, "id"));
+			rc = 0;
+			break;
+		}
+	}
+	if (rc != 0) {
+		if (n == 0)
+			fprintf(stderr, "baton: no workspace yet; run `baton init --workspace NAME --admin EMAIL` first\n");
+		else if (want == NULL)
+			fprintf(stderr, "baton: there are %zu workspaces; choose one with --workspace ID|NAME\n", n);
+		else
+			fprintf(stderr, "baton: no workspace named %s\n", want);
+	}
+	json_decref(all);
+	return rc;
+}
+
+static void
+cli_principal(struct principal *p, const char *ws)
+{
+	memset(p, 0, sizeof(*p));
+	p->kind = P_ANON;
+	p->role = ROLE_OWNER;
+	snprintf(p->workspace_id, sizeof(p->workspace_id), "%s", ws);
+}
+
+static int
+cli_kb_add(struct cli *c, struct store *s, const char *ws)
+{
+	struct principal p;
+	const char *eff = cli_opt(c, "--effective");
+	int i, bad = 0;
+
+	cli_principal(&p, ws);
+	for (i = 1; i < c->argc; i++) {
+		struct errinfo ei = {0};
+		json_t *doc = NULL;
+
+		if (strcmp(c->argv[i], "--workspace") == 0 || strcmp(c->argv[i], "--effective") == 0) {
+			i++;
+			continue;
+		}
+		if (inbox_kb_add(s, &p, c->argv[i], NULL, 0, NULL, eff, &doc, &ei)) {
+			fprintf(stderr, "baton: %s: %s\n", c->argv[i], ei.msg);
+			bad = 1;
+			continue;
+		}
+		printf("added %s: version %lld, %lld passages (document %lld)\n", jsonx_str(doc, "name"),
+		    (long long)jsonx_int(doc, "version", 0), (long long)jsonx_int(doc, "passages", 0),
+		    (long long)jsonx_int(doc, "id", 0));
+		json_decref(doc);
+	}
+	return bad;
+}
+
+static int
+cli_kb_list(struct store *s, const char *ws)
+{
+	json_t *docs = ST(s, kb_doc_list, ws, 0);
+	size_t i;
+
+	printf("%-6s %-36s %-4s %-11s %-9s %s\n", "ID", "NAME", "VER", "EFFECTIVE", "PASSAGES", "STATE");
+	for (i = 0; i < json_array_size(docs); i++) {
+		json_t *d = json_array_get(docs, i);
+
+		printf("%-6lld %-36s %-4lld %-11s %-9lld %s%s%s\n", (long long)jsonx_int(d, "id", 0),
+		    jsonx_str(d, "name"), (long long)jsonx_int(d, "version", 0),
+		    jsonx_str(d, "effective_date") ? jsonx_str(d, "effective_date") : "",
+		    (long long)jsonx_int(d, "passages", 0), jsonx_str(d, "state"),
+		    jsonx_str(d, "error") ? ": " : "", jsonx_str(d, "error") ? jsonx_str(d, "error") : "");
+	}
+	json_decref(docs);
+	return 0;
+}
+
+static int
+cli_kb_rm(struct cli *c, struct store *s, const char *ws)
+{
+	struct principal p;
+	struct errinfo ei = {0};
+	const char *doc = c->argc > 1 ? c->argv[1] : NULL;
+	json_t *d;
+	int64_t id = 0;
+	char *end;
+
+	if (doc == NULL) {
+		fprintf(stderr, "usage: baton kb rm DOC   (a document id or name)\n");
+		return 2;
+	}
+	id = strtoll(doc, &end, 10);
+	if (*end != '\0' || id <= 0) {
+		d = ST(s, kb_doc_current, ws, doc);
+		id = d ? jsonx_int(d, "id", 0) : 0;
+		json_decref(d);
+	}
+	cli_principal(&p, ws);
+	if (id <= 0 || inbox_kb_remove(s, &p, id, &ei)) {
+		fprintf(stderr, "baton: %s: %s\n", doc, ei.msg[0] ? ei.msg : "no such document");
+		return 1;
+	}
+	printf("removed %s\n", doc);
+	return 0;
+}
+
+int
+cli_kb(struct cli *c)
+{
+	struct store *s;
+	char ws[40];
+	int rc = 2;
+
+	if (c->argc < 1 || (strcmp(c->argv[0], "add") && strcmp(c->argv[0], "list") && strcmp(c->argv[0], "rm"))) {
+		fprintf(stderr, "usage: baton kb add [--workspace W] [--effective YYYY-MM-DD] FILE... | kb list | kb rm DOC\n");
+		return 2;
+	}
+	if (strcmp(c->argv[0], "add") == 0 && c->argc < 2) {
+		fprintf(stderr, "usage: baton kb add [--workspace W] FILE...\n");
+		return 2;
+	}
+	s = cli_store(c);
+	if (s == NULL)
+		return 1;
+	if (cli_workspace(c, s, ws) != 0) {
+		rc = 1;
+		goto out;
+	}
+	if (strcmp(c->argv[0], "add") == 0)
+		rc = cli_kb_add(c, s, ws);
+	else if (strcmp(c->argv[0], "list") == 0)
+		rc = cli_kb_list(s, ws);
+	else
+		rc = cli_kb_rm(c, s, ws);
+out:
+	ST(s, close);
+	return rc;
+}
+
+/* The DESIGN §5 line: id, answer, confidence, handoff, reason, citations, in that order. */
+static void
+cli_ask_print(json_t *id, const char *question, json_t *r, int as_json)
+{
+	json_t *out, *cits = json_array(), *have = json_object_get(r, "citations");
+	size_t i;
+
+	for (i = 0; i < json_array_size(have); i++) {
+		json_t *ci = json_array_get(have, i);
+
+		json_array_append_new(cits, json_pack("{s:O,s:O,s:O}", "document", json_object_get(ci, "document"),
+		    "section", json_object_get(ci, "section"), "page", json_object_get(ci, "page")));
+	}
+	if (!as_json) {
+		printf("Q: %s\n", question);
+		if (json_is_true(json_object_get(r, "handoff")))
+			printf("-> hand off (%s%s%s), confidence %.2f\n", jsonx_str(r, "reason"),
+			    jsonx_str(r, "phrase") ? ": " : "", jsonx_str(r, "phrase") ? jsonx_str(r, "phrase") : "",
+			    json_number_value(json_object_get(r, "confidence")));
+		else
+			printf("A: %s\n   confidence %.2f\n", jsonx_str(r, "answer"),
+			    json_number_value(json_object_get(r, "confidence")));
+		for (i = 0; i < json_array_size(cits); i++) {
+			json_t *ci = json_array_get(cits, i);
+
+			printf("   [%zu] %s, %s, page %lld\n", i + 1, jsonx_str(ci, "document"),
+			    jsonx_str(ci, "section"), (long long)jsonx_int(ci, "page", 0));
+		}
+		json_decref(cits);
+		return;
+	}
+	out = json_object();
+	json_object_set(out, "id", id ? id : json_null());
+	json_object_set(out, "answer", json_object_get(r, "answer"));
+	json_object_set(out, "confidence", json_object_get(r, "confidence"));
+	json_object_set(out, "handoff", json_object_get(r, "handoff"));
+	json_object_set(out, "reason", json_object_get(r, "reason") ? json_object_get(r, "reason") : json_null());
+	json_object_set_new(out, "citations", cits);
+	json_dumpf(out, stdout, JSON_COMPACT);
+	putchar('\n');
+	json_decref(out);
+}
+
+int
+cli_ask(struct cli *c)
+{
+	const char *batch = cli_opt(c, "--batch"), *question = NULL;
+	int as_json = cli_flag(c, "--json"), i, rc = 0;
+	struct store *s;
+	char ws[40];
+
+	for (i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--workspace") == 0 || strcmp(c->argv[i], "--batch") == 0)
+			i++;
+		else if (strcmp(c->argv[i], "--json") != 0)
+			question = c->argv[i];
+	}
+	if ((batch == NULL) == (question == NULL)) {
+		fprintf(stderr, "usage: baton ask [--workspace W] [--json] \"question\" | ask --json --batch FILE.jsonl\n");
+		return 2;
+	}
+	s = cli_store(c);
+	if (s == NULL)
+		return 1;
+	if (cli_workspace(c, s, ws) != 0) {
+		ST(s, close);
+		return 1;
+	}
+	inbox_kb_index(s, ws); /* build once, before timing anything */
+	if (question != NULL) {
+		json_t *r = inbox_kb_ask(s, ws, question);
+
+		if (r == NULL) {
+			fprintf(stderr, "baton: the agent could not answer\n");
+			rc = 1;
+		} else {
+			cli_ask_print(NULL, question, r, as_json);
+		}
+		json_decref(r);
+	} else {
+		FILE *f = strcmp(batch, "-") == 0 ? stdin : fopen(batch, "r");
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t n;
+		long lineno = 0;
+
+		if (f == NULL) {
+			fprintf(stderr, "baton: cannot read %s\n", batch);
+			ST(s, close);
+			return 1;
+		}
+		while ((n = getline(&line, &cap, f)) > 0) {
+			json_error_t je;
+			json_t *in, *r;
+			const char *q;
+
+			lineno++;
+			if (strspn(line, " \t\r\n") == (size_t)n)
+				continue;
+			in = json_loadb(line, (size_t)n, 0, &je);
+			q = jsonx_str(in, "question");
+			if (in == NULL || q == NULL || strlen(q) > 4000) {
+				/* Keep one output line per input line, and say what was wrong. */
+				json_t *err = json_pack("{s:O?,s:s,s:f,s:b,s:n,s:[],s:s}", "id",
+				    json_object_get(in, "id"), "answer", "", "confidence", 0.0, "handoff", 1,
+				    "reason", "citations", "error", in == NULL ? je.text : "question must be text of 1 to 4000 characters");
+
+				fprintf(stderr, "baton: %s line %ld: %s\n", batch, lineno, jsonx_str(err, "error"));
+				json_dumpf(err, stdout, JSON_COMPACT);
+				putchar('\n');
+				json_decref(err);
+				json_decref(in);
+				rc = 1;
+				continue;
+			}
+			r = inbox_kb_ask(s, ws, q);
+			if (r != NULL)
+				cli_ask_print(json_object_get(in, "id"), q, r, 1);
+			json_decref(r);
+			json_decref(in);
+		}
+		free(line);
+		if (f != stdin)
+			fclose(f);
+	}
+	fflush(stdout);
+	ST(s, close);
+	return rc;
+}
+
+/* A few conversations so the inbox is not empty on first look. */
+static void
+cli_demo_conversations(struct store *s, const char *ws)
+{
+	static const struct {
+		const char *site, *name, *text;
+	} seeds[] = {
+		{"Site-101", "Hannah Clarke", "What is the visit window for the Week 4 visit?"},
+		{"Site-202", "Luc Moreau", "Can frozen samples be shipped on a Friday?"},
+		{"Site-303", "Maria Lopez", "Our patient was hospitalised after the second dose, what do we do?"},
+		{"Site-101", "Tom Reed", "Is there parking for monitors at the hospital?"},
+		{"Site-202", "Claire Dubois", "Can I talk to someone at Meridian about our contract?"},
+	};
+	struct principal v;
+	size_t i;
+
+	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		struct errinfo ei = {0};
+		json_t *conv = NULL, *msg = NULL;
+		char tok[80];
+
+		if (inbox_conv_start(s, ws, "widget", json_pack("{s:s,s:s,s:s}", "site", seeds[i].site, "name", seeds[i].name, "protocol", "BTN-301"), tok, &conv, &ei))
+			continue;
+		if (inbox_visitor_lookup(s, jsonx_str(conv, "id"), tok, &v) == ERR_OK &&
+		    inbox_msg_post(s, &v, jsonx_str(conv, "id"), "visitor", seeds[i].text, 0, NULL, &msg, &ei) == ERR_OK)
+			inbox_agent_answer(s, ws, jsonx_str(conv, "id"), jsonx_int(msg, "id", 0));
+		principal_clear(&v);
+		json_decref(msg);
+		json_decref(conv);
+	}
+}
+
+int
+cli_demo(struct cli *c)
+{
+	const struct embedded *f;
+	struct errinfo ei = {0};
+	struct principal p;
+	struct store *s;
+	json_t *out = NULL;
+	char path[4096];
+	FILE *lf;
+	int n = 0, rc = 1;
+
+	s = cli_store(c);
+	if (s == NULL)
+		return 1;
+	inbox_set_agent_hook(NULL);
+	if (inbox_workspace_create(s, "BTN-301 demo", "demo@baton.example", &out, &ei)) {
+		fprintf(stderr, "baton: %s (the demo is already loaded? use another --data directory)\n", ei.msg);
+		goto out;
+	}
+	cli_principal(&p, jsonx_str(out, "workspace_id"));
+	for (f = demo_files; f->path != NULL; f++) {
+		const char *name = strrchr(f->path, '/') + 1;
+		json_t *doc = NULL;
+
+		if (strncmp(f->path, "/kb/", 4) != 0 && strncmp(f->path, "/copies/", 8) != 0)
+			continue;
+		if (inbox_kb_add(s, &p, NULL, f->data, f->len, name, "2026-09-01", &doc, &ei)) {
+			fprintf(stderr, "baton: demo document %s: %s\n", name, ei.msg);
+			continue;
+		}
+		n++;
+		json_decref(doc);
+	}
+	cli_demo_conversations(s, jsonx_str(out, "workspace_id"));
+	snprintf(path, sizeof(path), "%s/demo-login.txt", c->data);
+	lf = fopen(path, "w");
+	if (lf != NULL) {
+		chmod(path, 0600);
+		fprintf(lf, "Demo workspace: BTN-301 demo (%d documents)\nLog in as:      %s\nPassword:       %s\nWidget key:     %s\n",
+		    n, jsonx_str(out, "admin_email"), jsonx_str(out, "password"), jsonx_str(out, "widget_key"));
+		fclose(lf);
+	}
+	printf("Demo workspace \"BTN-301 demo\" loaded with %d documents and 5 conversations.\n", n);
+	printf("Log in as %s with password %s\n", jsonx_str(out, "admin_email"), jsonx_str(out, "password"));
+	printf("Try: baton --data %s ask \"what is the week 4 visit window?\"\n", c->data);
+	rc = 0;
+out:
+	json_decref(out);
+	ST(s, close);
+	return rc;
+}
