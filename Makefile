@@ -25,7 +25,7 @@ endif
 SRC      := $(sort $(wildcard src/*/*.c))
 LIB_SRC  := $(filter-out src/cli/main.c,$(SRC))
 WEB      := $(sort $(shell find web -type f 2>/dev/null))
-OBJ      := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/assets.o $(BUILD)/migrations.o
+OBJ      := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/assets.o $(BUILD)/migrations.o $(BUILD)/demo_files.o
 TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TOOL_SRC := $(sort $(wildcard bench/*.c tests/fuzz/*.c))
@@ -51,6 +51,8 @@ $(BUILD)/assets.c: $(BUILD)/embed $(WEB)
 	$(BUILD)/embed web $@ assets
 $(BUILD)/migrations.c: $(BUILD)/embed $(wildcard src/store/sql/*.sql)
 	$(BUILD)/embed src/store/sql $@ store_migrations
+$(BUILD)/demo_files.c: $(BUILD)/embed $(shell find demo/kb demo/copies -type f 2>/dev/null)
+	$(BUILD)/embed demo $@ demo_files
 $(BUILD)/%.o: $(BUILD)/%.c
 	$(CC) -std=c17 -O1 -Isrc -c -o $@ $<
 

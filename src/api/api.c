@@ -205,6 +205,9 @@ api_authenticate(struct api_ctx *c, const struct api_route *r)
 			inbox_session_lookup(c->s, rq->cookie, &c->p);
 		return 1;
 	case AUTH_VISITOR:
+		/* EventSource cannot send headers: the widget's stream may pass ?token=. */
+		if (bearer == NULL && r->fn == api_widget_events)
+			bearer = api_query(c, "token");
 		if (bearer == NULL) {
 			api_error(c, ERR_UNAUTHORIZED, "send the visitor token as Authorization: Bearer");
 			return 0;

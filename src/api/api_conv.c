@@ -42,74 +42,73 @@ conv_cursor(const json_t *row, int sort_created, char out[96])
 	snprintf(out, 96, "%lld.%s", (long long)json_integer_value(t), jsonx_str(row, "id"));
 }
 
-void
-api_conv_list(struct api_ctx *c)
+/* Parse the shared conversation filters from the query string into f->
+ * Returns 0 (with the error response set) on bad input. */
+static int
+conv_filter(struct api_ctx *c, struct store_conv_filter *f, char stbuf[128], char idbuf[48],
+    int *limit_out)
 {
 	static const char *const statuses[] = {"open", "needs_human", "pending", "resolved", NULL};
 	static const char *const modes[] = {"agent", "manual", NULL};
 	static const char *const channels[] = {"widget", "email", "api", NULL};
-	struct store_conv_filter f;
 	const char *v;
-	char stbuf[128], cur[96], idbuf[48];
-	json_t *rows, *out;
 	int limit = 50;
-	size_t i;
 
-	memset(&f, 0, sizeof(f));
-	f.workspace_id = c->p.workspace_id;
-	f.sites_allowed = c->p.sites;
+	memset(f, 0, sizeof(*f));
+	f->workspace_id = c->p.workspace_id;
+	f->sites_allowed = c->p.sites;
 	v = api_query(c, "status");
 	if (v != NULL) {
 		char *save = NULL, *tok;
 
-		snprintf(stbuf, sizeof(stbuf), "%s", v);
+		snprintf(stbuf, 128, "%s", v);
 		for (tok = strtok_r(stbuf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-			if (!conv_one_of(tok, statuses) || f.n_status >= 4) {
+			if (!conv_one_of(tok, statuses) || f->n_status >= 4) {
 				api_error(c, ERR_INVALID, "status must be a comma list of open, needs_human, pending, resolved");
-				return;
+				return 0;
 			}
-			f.status[f.n_status++] = tok;
+			f->status[f->n_status++] = tok;
 		}
 	}
-	f.mode = api_query(c, "mode");
-	if (f.mode != NULL && !conv_one_of(f.mode, modes)) {
+	f->mode = api_query(c, "mode");
+	if (f->mode != NULL && !conv_one_of(f->mode, modes)) {
 		api_error(c, ERR_INVALID, "mode must be agent or manual");
-		return;
+		return 0;
 	}
-	f.channel = api_query(c, "channel");
-	if (f.channel != NULL && !conv_one_of(f.channel, channels)) {
+	f->channel = api_query(c, "channel");
+	if (f->channel != NULL && !conv_one_of(f->channel, channels)) {
 		api_error(c, ERR_INVALID, "channel must be widget, email or api");
-		return;
+		return 0;
 	}
-	f.site = api_query(c, "site");
+	f->site = api_query(c, "site");
 	v = api_query(c, "assignee");
 	if (v != NULL) {
 		if (strcmp(v, "me") == 0)
-			f.assignee = c->p.id;
+			f->assignee = c->p.id;
 		else if (strcmp(v, "none") == 0 || api_id_ok(v))
-			f.assignee = v;
+			f->assignee = v;
 		else {
 			api_error(c, ERR_INVALID, "assignee must be me, none or a member id");
-			return;
+			return 0;
 		}
 	}
-	if (!conv_time_arg(c, "created_after", &f.created_from) ||
-	    !conv_time_arg(c, "created_before", &f.created_to) ||
-	    !conv_time_arg(c, "updated_after", &f.updated_from) ||
-	    !conv_time_arg(c, "updated_before", &f.updated_to))
-		return;
+	if (!conv_time_arg(c, "created_after", &f->created_from) ||
+	    !conv_time_arg(c, "created_before", &f->created_to) ||
+	    !conv_time_arg(c, "updated_after", &f->updated_from) ||
+	    !conv_time_arg(c, "updated_before", &f->updated_to))
+		return 0;
 	v = api_query(c, "sort");
 	if (v != NULL && strcmp(v, "updated") && strcmp(v, "created")) {
 		api_error(c, ERR_INVALID, "sort must be updated or created");
-		return;
+		return 0;
 	}
-	f.sort_created = v != NULL && strcmp(v, "created") == 0;
+	f->sort_created = v != NULL && strcmp(v, "created") == 0;
 	v = api_query(c, "order");
 	if (v != NULL && strcmp(v, "asc") && strcmp(v, "desc")) {
 		api_error(c, ERR_INVALID, "order must be asc or desc");
-		return;
+		return 0;
 	}
-	f.asc = v != NULL && strcmp(v, "asc") == 0;
+	f->asc = v != NULL && strcmp(v, "asc") == 0;
 	v = api_query(c, "limit");
 	if (v != NULL) {
 		char *end;
@@ -117,7 +116,7 @@ api_conv_list(struct api_ctx *c)
 
 		if (*v == '\0' || *end != '\0' || n < 1 || n > CONV_PAGE_MAX) {
 			api_error(c, ERR_INVALID, "limit must be a number from 1 to %d", CONV_PAGE_MAX);
-			return;
+			return 0;
 		}
 		limit = (int)n;
 	}
@@ -128,12 +127,27 @@ api_conv_list(struct api_ctx *c)
 
 		if (end == v || *end != '.' || t < 0 || !api_id_ok(end + 1)) {
 			api_error(c, ERR_INVALID, "bad cursor: pass back next_cursor from the previous page");
-			return;
+			return 0;
 		}
-		snprintf(idbuf, sizeof(idbuf), "%s", end + 1);
-		f.cursor_t = t;
-		f.cursor_id = idbuf;
+		snprintf(idbuf, 48, "%s", end + 1);
+		f->cursor_t = t;
+		f->cursor_id = idbuf;
 	}
+	*limit_out = limit;
+	return 1;
+}
+
+void
+api_conv_list(struct api_ctx *c)
+{
+	struct store_conv_filter f;
+	char stbuf[128], cur[96], idbuf[48];
+	json_t *rows, *out;
+	int limit;
+	size_t i;
+
+	if (!conv_filter(c, &f, stbuf, idbuf, &limit))
+		return;
 	f.limit = limit + 1;
 	rows = ST(c->s, conv_list, &f, &c->ei);
 	if (rows == NULL) {
@@ -358,4 +372,40 @@ api_conv_handback(struct api_ctx *c)
 	json_t *out = NULL;
 
 	conv_result(c, inbox_conv_handback(c->s, &c->p, c->params[0], &out, &c->ei), out);
+}
+
+void
+api_search(struct api_ctx *c)
+{
+	struct store_conv_filter f;
+	char stbuf[128], idbuf[48];
+	const char *q = api_query(c, "q");
+	json_t *rows;
+	int limit;
+	size_t i;
+
+	if (q == NULL || *q == '\0' || strlen(q) > 500) {
+		api_error(c, ERR_INVALID, "q must be 1 to 500 characters");
+		return;
+	}
+	if (!conv_filter(c, &f, stbuf, idbuf, &limit))
+		return;
+	if (f.cursor_id != NULL) {
+		api_error(c, ERR_INVALID, "search does not take a cursor; narrow it with filters");
+		return;
+	}
+	f.limit = limit;
+	rows = ST(c->s, msg_search, &f, q, 1, &c->ei);
+	if (rows == NULL) {
+		api_fail(c);
+		return;
+	}
+	for (i = 0; i < json_array_size(rows); i++) {
+		json_t *r = json_array_get(rows, i);
+
+		json_object_set_new(r, "internal", json_boolean(jsonx_int(r, "internal", 0)));
+		jsonx_present(r);
+	}
+	api_json(c, 200, json_pack("{s:o,s:s}", "items", rows, "highlight",
+	    "snippets mark matches with U+0002 (start) and U+0003 (end)"));
 }

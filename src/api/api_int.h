@@ -68,6 +68,7 @@ void api_settings_get(struct api_ctx *c);
 void api_settings_update(struct api_ctx *c);
 
 void api_conv_list(struct api_ctx *c);
+void api_search(struct api_ctx *c);
 void api_conv_create(struct api_ctx *c);
 void api_conv_get(struct api_ctx *c);
 void api_conv_messages(struct api_ctx *c);

@@ -21,6 +21,7 @@ const struct api_route api_routes[] = {
 	{"GET",    "/api/v1/settings",                          api_settings_get,    AUTH_MEMBER,  ROLE_VIEWER, 0},
 	{"PATCH",  "/api/v1/settings",                          api_settings_update, AUTH_MEMBER,  ROLE_ADMIN, 0},
 	{"GET",    "/api/v1/conversations",                     api_conv_list,       AUTH_MEMBER,  ROLE_VIEWER, 0},
+	{"GET",    "/api/v1/search",                            api_search,          AUTH_MEMBER,  ROLE_VIEWER, 0},
 	{"POST",   "/api/v1/conversations",                     api_conv_create,     AUTH_MEMBER,  ROLE_AGENT, 0},
 	{"GET",    "/api/v1/conversations/:id",                 api_conv_get,        AUTH_MEMBER,  ROLE_VIEWER, 0},
 	{"GET",    "/api/v1/conversations/:id/messages",        api_conv_messages,   AUTH_MEMBER,  ROLE_VIEWER, 0},

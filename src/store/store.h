@@ -90,6 +90,12 @@ struct store_ops {
 	    int64_t after_id, int limit);
 	json_t *(*msg_last)(struct store *s, const char *conv_id, const char *author_kind);
 
+	/* Full-text search over messages and notes, newest first, combined with the
+	 * conversation filters in f (f->limit caps the rows). terms are plain words;
+	 * the backend quotes them. Snippets mark matches with \x02 ... \x03. */
+	json_t *(*msg_search)(struct store *s, const struct store_conv_filter *f, const char *terms,
+	    int include_internal, struct errinfo *ei);
+
 	err_t (*timeline_add)(struct store *s, json_t *t);
 	json_t *(*timeline_list)(struct store *s, const char *conv_id);
 

@@ -731,99 +731,204 @@ sq_conv_by_external(struct store *s, const char *ws, const char *ext)
 	return sq_row((struct sq *)s, "SELECT " SQ_CONV_COLS " FROM conversations c LEFT JOIN contacts ct ON ct.id = c.contact_id WHERE c.workspace_id = ? AND c.external_id = ?", "ss", ws, ext);
 }
 
+/* The WHERE clause of the conversation filters, with its bindings. */
+struct sq_where {
+	struct buf sql;
+	const char *binds[40];
+	int64_t ibinds[10];
+	char kinds[56];
+	int nb, ni, nk;
+};
+
+static void
+sq_where_s(struct sq_where *w, const char *cond, const char *v)
+{
+	buf_puts(&w->sql, cond);
+	w->binds[w->nb++] = v;
+	w->kinds[w->nk++] = 's';
+}
+
+static void
+sq_where_i(struct sq_where *w, const char *cond, int64_t v)
+{
+	buf_puts(&w->sql, cond);
+	w->ibinds[w->ni++] = v;
+	w->kinds[w->nk++] = 'i';
+}
+
+static void
+sq_where_build(struct sq_where *w, const struct store_conv_filter *f)
+{
+	const char *tcol = f->sort_created ? "c.created_at" : "c.updated_at";
+	int i;
+
+	sq_where_s(w, " c.workspace_id = ?", f->workspace_id);
+	if (f->n_status > 0) {
+		buf_puts(&w->sql, " AND c.status IN (");
+		for (i = 0; i < f->n_status && i < 4; i++) {
+			buf_puts(&w->sql, i ? ",?" : "?");
+			w->binds[w->nb++] = f->status[i];
+			w->kinds[w->nk++] = 's';
+		}
+		buf_puts(&w->sql, ")");
+	}
+	if (f->mode != NULL)
+		sq_where_s(w, " AND c.mode = ?", f->mode);
+	if (f->assignee != NULL && strcmp(f->assignee, "none") == 0)
+		buf_puts(&w->sql, " AND c.assignee_id IS NULL");
+	else if (f->assignee != NULL)
+		sq_where_s(w, " AND c.assignee_id = ?", f->assignee);
+	if (f->channel != NULL)
+		sq_where_s(w, " AND c.channel = ?", f->channel);
+	if (f->site != NULL)
+		sq_where_s(w, " AND c.site = ?", f->site);
+	if (f->sites_allowed != NULL) {
+		size_t k;
+
+		buf_puts(&w->sql, " AND c.site IN (''");
+		for (k = 0; k < json_array_size(f->sites_allowed) && w->nb < 30; k++) {
+			buf_puts(&w->sql, ",?");
+			w->binds[w->nb++] = json_string_value(json_array_get(f->sites_allowed, k));
+			w->kinds[w->nk++] = 's';
+		}
+		buf_puts(&w->sql, ")");
+	}
+	if (f->created_from)
+		sq_where_i(w, " AND c.created_at >= ?", f->created_from);
+	if (f->created_to)
+		sq_where_i(w, " AND c.created_at < ?", f->created_to);
+	if (f->updated_from)
+		sq_where_i(w, " AND c.updated_at >= ?", f->updated_from);
+	if (f->updated_to)
+		sq_where_i(w, " AND c.updated_at < ?", f->updated_to);
+	if (f->cursor_id != NULL) {
+		buf_printf(&w->sql, " AND (%s %s ? OR (%s = ? AND c.id %s ?))", tcol, f->asc ? ">" : "<",
+		    tcol, f->asc ? ">" : "<");
+		w->ibinds[w->ni++] = f->cursor_t;
+		w->kinds[w->nk++] = 'i';
+		w->ibinds[w->ni++] = f->cursor_t;
+		w->kinds[w->nk++] = 'i';
+		w->binds[w->nb++] = f->cursor_id;
+		w->kinds[w->nk++] = 's';
+	}
+}
+
+/* Bind the filter's values starting at parameter `first`. */
+static void
+sq_where_bind(struct sq_where *w, sqlite3_stmt *st, int first)
+{
+	int i, bi = 0, ii = 0;
+
+	for (i = 0; i < w->nk; i++) {
+		if (w->kinds[i] == 's')
+			sqlite3_bind_text(st, first + i, w->binds[bi++], -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_int64(st, first + i, w->ibinds[ii++]);
+	}
+}
+
 static json_t *
 sq_conv_list(struct store *s, const struct store_conv_filter *f, struct errinfo *ei)
 {
 	struct sq *q = (struct sq *)s;
 	const char *tcol = f->sort_created ? "c.created_at" : "c.updated_at";
-	const char *binds[32];
-	int64_t ibinds[8];
-	char kinds[48];
-	int nb = 0, ni = 0, nk = 0, i;
-	struct buf sql;
+	struct sq_where w;
 	sqlite3_stmt *st;
 	json_t *arr = NULL;
 	int rc;
 
-	buf_init(&sql, 8192);
-	buf_puts(&sql, "SELECT " SQ_CONV_COLS " FROM conversations c LEFT JOIN contacts ct ON ct.id = c.contact_id WHERE c.workspace_id = ?");
-	binds[nb++] = f->workspace_id;
-	kinds[nk++] = 's';
-#define SQ_S(cond, v) do { buf_puts(&sql, cond); binds[nb++] = (v); kinds[nk++] = 's'; } while (0)
-#define SQ_I(cond, v) do { buf_puts(&sql, cond); ibinds[ni++] = (v); kinds[nk++] = 'i'; } while (0)
-	if (f->n_status > 0) {
-		buf_puts(&sql, " AND c.status IN (");
-		for (i = 0; i < f->n_status && i < 4; i++) {
-			buf_puts(&sql, i ? ",?" : "?");
-			binds[nb++] = f->status[i];
-			kinds[nk++] = 's';
-		}
-		buf_puts(&sql, ")");
-	}
-	if (f->mode != NULL)
-		SQ_S(" AND c.mode = ?", f->mode);
-	if (f->assignee != NULL && strcmp(f->assignee, "none") == 0)
-		buf_puts(&sql, " AND c.assignee_id IS NULL");
-	else if (f->assignee != NULL)
-		SQ_S(" AND c.assignee_id = ?", f->assignee);
-	if (f->channel != NULL)
-		SQ_S(" AND c.channel = ?", f->channel);
-	if (f->site != NULL)
-		SQ_S(" AND c.site = ?", f->site);
-	if (f->sites_allowed != NULL) {
-		size_t k;
-
-		buf_puts(&sql, " AND c.site IN (''");
-		for (k = 0; k < json_array_size(f->sites_allowed) && nb < 24; k++) {
-			buf_puts(&sql, ",?");
-			binds[nb++] = json_string_value(json_array_get(f->sites_allowed, k));
-			kinds[nk++] = 's';
-		}
-		buf_puts(&sql, ")");
-	}
-	if (f->created_from)
-		SQ_I(" AND c.created_at >= ?", f->created_from);
-	if (f->created_to)
-		SQ_I(" AND c.created_at < ?", f->created_to);
-	if (f->updated_from)
-		SQ_I(" AND c.updated_at >= ?", f->updated_from);
-	if (f->updated_to)
-		SQ_I(" AND c.updated_at < ?", f->updated_to);
-	if (f->cursor_id != NULL) {
-		buf_printf(&sql, " AND (%s %s ? OR (%s = ? AND c.id %s ?))", tcol, f->asc ? ">" : "<",
-		    tcol, f->asc ? ">" : "<");
-		ibinds[ni++] = f->cursor_t;
-		kinds[nk++] = 'i';
-		ibinds[ni++] = f->cursor_t;
-		kinds[nk++] = 'i';
-		binds[nb++] = f->cursor_id;
-		kinds[nk++] = 's';
-	}
-	buf_printf(&sql, " ORDER BY %s %s, c.id %s LIMIT %d", tcol, f->asc ? "ASC" : "DESC",
+	memset(&w, 0, sizeof(w));
+	buf_init(&w.sql, 8192);
+	buf_puts(&w.sql, "SELECT " SQ_CONV_COLS " FROM conversations c LEFT JOIN contacts ct ON ct.id = c.contact_id WHERE");
+	sq_where_build(&w, f);
+	buf_printf(&w.sql, " ORDER BY %s %s, c.id %s LIMIT %d", tcol, f->asc ? "ASC" : "DESC",
 	    f->asc ? "ASC" : "DESC", f->limit > 0 ? f->limit : 50);
-#undef SQ_S
-#undef SQ_I
-	st = sq_prep(q, sql.p);
+	st = sq_prep(q, w.sql.p);
 	if (st == NULL) {
 		err_set(ei, ERR_STORE, "query failed");
 		goto out;
 	}
-	{
-		int bi = 0, ii = 0;
-
-		for (i = 0; i < nk; i++) {
-			if (kinds[i] == 's')
-				sqlite3_bind_text(st, i + 1, binds[bi++], -1, SQLITE_TRANSIENT);
-			else
-				sqlite3_bind_int64(st, i + 1, ibinds[ii++]);
-		}
-	}
+	sq_where_bind(&w, st, 1);
 	arr = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_array_append_new(arr, sq_rowobj(st));
 	sqlite3_reset(st);
 out:
-	buf_free(&sql);
+	buf_free(&w.sql);
+	return arr;
+}
+
+/* Each word becomes a quoted FTS5 term (so AND, OR, NEAR and punctuation are
+ * just text); the last word also matches as a prefix, for search-as-you-type. */
+static int
+sq_fts_query(const char *terms, struct buf *out)
+{
+	const char *p = terms;
+	int n = 0;
+
+	while (*p) {
+		size_t k;
+
+		while (*p && !((unsigned char)*p >= 0x80 || (*p >= '0' && *p <= '9') ||
+		    (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			p++;
+		k = 0;
+		while (p[k] && ((unsigned char)p[k] >= 0x80 || (p[k] >= '0' && p[k] <= '9') ||
+		    (p[k] >= 'a' && p[k] <= 'z') || (p[k] >= 'A' && p[k] <= 'Z')))
+			k++;
+		if (k == 0)
+			break;
+		if (n < 16 && buf_printf(out, "%s\"%.*s\"%s", n ? " " : "", (int)k, p,
+		    p[k] == '\0' ? "*" : ""))
+			return -1;
+		n++;
+		p += k;
+	}
+	return n;
+}
+
+static json_t *
+sq_msg_search(struct store *s, const struct store_conv_filter *f, const char *terms,
+    int include_internal, struct errinfo *ei)
+{
+	struct sq *q = (struct sq *)s;
+	struct sq_where w;
+	struct buf fq;
+	sqlite3_stmt *st;
+	json_t *arr = NULL;
+	int rc;
+
+	buf_init(&fq, 4096);
+	if (sq_fts_query(terms, &fq) <= 0) {
+		err_set(ei, ERR_INVALID, "search needs at least one word");
+		buf_free(&fq);
+		return NULL;
+	}
+	memset(&w, 0, sizeof(w));
+	buf_init(&w.sql, 8192);
+	buf_puts(&w.sql, "SELECT " SQ_CONV_COLS ", m.id AS message_id, m.author_kind, m.internal, m.created_at AS message_created_at, "
+	    "snippet(messages_fts, 0, char(2), char(3), '…', 16) AS snippet "
+	    "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
+	    "JOIN conversations c ON c.id = m.conversation_id LEFT JOIN contacts ct ON ct.id = c.contact_id "
+	    "WHERE messages_fts MATCH ? AND");
+	sq_where_build(&w, f);
+	if (!include_internal)
+		buf_puts(&w.sql, " AND m.internal = 0");
+	buf_printf(&w.sql, " ORDER BY m.id DESC LIMIT %d", f->limit > 0 ? f->limit : 50);
+	st = sq_prep(q, w.sql.p);
+	if (st == NULL) {
+		err_set(ei, ERR_STORE, "search failed");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, fq.p, -1, SQLITE_TRANSIENT);
+	sq_where_bind(&w, st, 2);
+	arr = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(arr, sq_rowobj(st));
+	sqlite3_reset(st);
+out:
+	buf_free(&w.sql);
+	buf_free(&fq);
 	return arr;
 }
 
@@ -1006,6 +1111,7 @@ static const struct store_ops sq_ops = {
 	.msg_add = sq_msg_add,
 	.msg_list = sq_msg_list,
 	.msg_last = sq_msg_last,
+	.msg_search = sq_msg_search,
 	.timeline_add = sq_timeline_add,
 	.timeline_list = sq_timeline_list,
 	.event_add = sq_event_add,

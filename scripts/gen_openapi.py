@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Writes web/openapi.json: the OpenAPI 3.1 document of Baton's HTTP API.
+
+The route list here must match `baton routes` exactly; tests/blackbox/test_openapi.py
+checks both directions against the running server. Run after changing a route:
+    python3 scripts/gen_openapi.py > web/openapi.json
+"""
+import json
+
+ERR = {"$ref": "#/components/responses/Error"}
+ROUTES = [
+    # method, path, summary, security (public|member|visitor|widget), role, request schema, success status
+    ("GET", "/api/v1/health", "Liveness and version", "public", None, None, 200),
+    ("GET", "/api/v1/openapi.json", "This document", "public", None, None, 200),
+    ("POST", "/api/v1/auth/login", "Log in; sets the baton_session cookie", "public", None, "Login", 200),
+    ("POST", "/api/v1/auth/logout", "End the session", "member", "viewer", None, 200),
+    ("POST", "/api/v1/invites/accept", "Accept an invitation and set a password", "public", None, "InviteAccept", 201),
+    ("GET", "/api/v1/me", "Who is calling, with csrf_token for cookie writes", "member", "viewer", None, 200),
+    ("GET", "/api/v1/members", "List members", "member", "viewer", None, 200),
+    ("POST", "/api/v1/members/invite", "Invite a member by e-mail (one-time link)", "member", "admin", "Invite", 201),
+    ("PATCH", "/api/v1/members/{id}", "Change role, organisation, name, sites or status", "member", "admin", "MemberPatch", 200),
+    ("DELETE", "/api/v1/members/{id}", "Remove a member", "member", "admin", None, 200),
+    ("GET", "/api/v1/tokens", "List API tokens (never their secrets)", "member", "admin", None, 200),
+    ("POST", "/api/v1/tokens", "Create an API token; the secret is shown once", "member", "admin", "TokenCreate", 201),
+    ("DELETE", "/api/v1/tokens/{id}", "Revoke an API token", "member", "admin", None, 200),
+    ("GET", "/api/v1/settings", "Workspace and agent settings", "member", "viewer", None, 200),
+    ("PATCH", "/api/v1/settings", "Change settings (unknown keys are refused by name)", "member", "admin", "Settings", 200),
+    ("GET", "/api/v1/conversations", "List conversations with filters and cursor pagination", "member", "viewer", None, 200),
+    ("GET", "/api/v1/search", "Full-text search over messages and notes (q=...), with the conversation filters", "member", "viewer", None, 200),
+    ("POST", "/api/v1/conversations", "Create (or join by external_id) a conversation from a help desk", "member", "agent", "ConversationCreate", 201),
+    ("GET", "/api/v1/conversations/{id}", "One conversation, with mode and status", "member", "viewer", None, 200),
+    ("GET", "/api/v1/conversations/{id}/messages", "Messages and internal notes", "member", "viewer", None, 200),
+    ("POST", "/api/v1/conversations/{id}/messages", "Reply or add an internal note; a reply puts the conversation in manual mode", "member", "agent", "MessageCreate", 201),
+    ("GET", "/api/v1/conversations/{id}/timeline", "Timeline of events", "member", "viewer", None, 200),
+    ("POST", "/api/v1/conversations/{id}/claim", "Claim: assign to me and pause the agent", "member", "agent", None, 200),
+    ("POST", "/api/v1/conversations/{id}/assign", "Assign to a member, or null to unassign", "member", "agent", "Assign", 200),
+    ("POST", "/api/v1/conversations/{id}/status", "Set the status", "member", "agent", "Status", 200),
+    ("POST", "/api/v1/conversations/{id}/handback", "Hand the conversation back to the agent", "member", "agent", None, 200),
+    ("GET", "/api/v1/events", "Server-Sent Events for members (Last-Event-ID replays)", "member", "viewer", None, 200),
+    ("GET", "/api/v1/kb/documents", "Knowledge-base documents (?all=1 includes old versions)", "member", "viewer", None, 200),
+    ("POST", "/api/v1/kb/documents", "Upload a document: raw bytes, name in X-Filename, ?effective_date=YYYY-MM-DD", "member", "admin", "Upload", 201),
+    ("GET", "/api/v1/kb/documents/{id}/passages", "A document's passages", "member", "viewer", None, 200),
+    ("DELETE", "/api/v1/kb/documents/{id}", "Remove a document from answers", "member", "admin", None, 200),
+    ("POST", "/api/v1/ask", "Ask the agent (test box): answer, confidence, passages, and why it would or would not hand off", "member", "admin", "Ask", 200),
+    ("GET", "/api/v1/audit", "Audit trail rows of this workspace (?after=ID)", "member", "admin", None, 200),
+    ("GET", "/api/v1/audit/verify", "Verify the audit hash chain", "member", "admin", None, 200),
+    ("GET", "/widget/v1/config", "Widget greeting and agent name (?key=WIDGET_KEY)", "public", None, None, 200),
+    ("POST", "/widget/v1/conversations", "Start a widget conversation; returns id and visitor token", "widget", None, "WidgetStart", 201),
+    ("GET", "/widget/v1/conversations/{id}/messages", "The visitor's messages (never internal notes)", "visitor", None, None, 200),
+    ("POST", "/widget/v1/conversations/{id}/messages", "Post a visitor message", "visitor", None, "MessageCreate", 201),
+    ("GET", "/widget/v1/conversations/{id}/events", "Server-Sent Events for the visitor's conversation", "visitor", None, None, 200),
+]
+
+S = lambda **p: {"type": "object", "properties": p}
+STR = {"type": "string"}
+SCHEMAS = {
+    "Error": S(error=S(code=STR, message=STR)),
+    "Login": S(email=STR, password=STR),
+    "InviteAccept": S(token=STR, name=STR, password={"type": "string", "minLength": 10}),
+    "Invite": S(email=STR, role={"enum": ["owner", "admin", "agent", "viewer"]}, organisation=STR, sites={"type": "array", "items": STR}),
+    "MemberPatch": S(role=STR, organisation=STR, name=STR, sites={"type": "array", "items": STR}, status={"enum": ["available", "away", "off_shift"]}),
+    "TokenCreate": S(name=STR, role={"enum": ["admin", "agent", "viewer"]}),
+    "Settings": S(agent_name=STR, greeting=STR, holding_message=STR, tone=STR, threshold={"type": "number", "minimum": 0, "maximum": 1},
+                  key_phrases=STR, synonyms=STR, channels=S(widget={"type": "boolean"}, email={"type": "boolean"}, api={"type": "boolean"}),
+                  allowed_origins={"type": "array", "items": STR}),
+    "ConversationCreate": S(external_id=STR, body=STR, context=S(site=STR, protocol=STR, name=STR, email=STR, subject=STR)),
+    "MessageCreate": S(body=STR, internal={"type": "boolean"}),
+    "Assign": S(assignee_id={"type": ["string", "null"]}),
+    "Status": S(status={"enum": ["open", "needs_human", "pending", "resolved"]}),
+    "Ask": S(question=STR),
+    "WidgetStart": S(widget_key=STR, context=S(site=STR, protocol=STR, name=STR, email=STR)),
+    "Upload": {"type": "string", "format": "binary"},
+}
+
+doc = {
+    "openapi": "3.1.0",
+    "info": {"title": "Baton API", "version": "0.1.0",
+             "description": "Shared inbox with an answer agent. Errors are {\"error\":{\"code\",\"message\"}}. "
+                            "Times are RFC 3339 UTC. Cookie-authenticated writes send X-CSRF-Token (from GET /api/v1/me)."},
+    "components": {
+        "securitySchemes": {
+            "session": {"type": "apiKey", "in": "cookie", "name": "baton_session"},
+            "token": {"type": "http", "scheme": "bearer", "description": "API token (bt_...) or, on /widget/v1, the visitor token (vt_...)"},
+        },
+        "schemas": SCHEMAS,
+        "responses": {"Error": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+    },
+    "paths": {},
+}
+for method, path, summary, auth, role, req, ok in ROUTES:
+    op = {"summary": summary, "x-baton-auth": auth, "responses": {str(ok): {"description": "OK"}, "4XX": ERR}}
+    if role:
+        op["x-baton-role"] = role
+    if auth == "member":
+        op["security"] = [{"session": []}, {"token": []}]
+    elif auth == "visitor":
+        op["security"] = [{"token": []}]
+    else:
+        op["security"] = []
+    if "{id}" in path:
+        op["parameters"] = [{"name": "id", "in": "path", "required": True, "schema": STR}]
+    if req:
+        ctype = "application/octet-stream" if req == "Upload" else "application/json"
+        op["requestBody"] = {"required": True, "content": {ctype: {"schema": {"$ref": "#/components/schemas/" + req}}}}
+    if path.endswith("/events"):
+        op["responses"][str(ok)] = {"description": "text/event-stream", "content": {"text/event-stream": {}}}
+    doc["paths"].setdefault(path, {})[method.lower()] = op
+print(json.dumps(doc, indent=1))
