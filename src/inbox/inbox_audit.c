@@ -90,8 +90,10 @@ inbox_audit_verify(struct store *s, int64_t *rows, int64_t *bad_id, struct errin
 		page = ST(s, audit_page, after, 1000);
 		if (page == NULL)
 			return err_set(ei, ERR_STORE, "cannot read the audit trail");
-		if (json_array_size(page) == 0)
+		if (json_array_size(page) == 0) {
+			json_decref(page);
 			break;
+		}
 		for (i = 0; i < json_array_size(page); i++) {
 			json_t *r = json_array_get(page, i);
 			int64_t id = jsonx_int(r, "id", 0);

@@ -253,7 +253,7 @@ inbox_msg_post(struct store *s, const struct principal *p, const char *conv_id,
 	const char *ws = p->workspace_id, *status, *mode;
 	const char *reason = jsonx_str(extra, "handoff_reason");
 	struct inbox_tx tx;
-	json_t *conv = NULL, *m = NULL, *fields = json_object(), *row = NULL, *cit;
+	json_t *conv = NULL, *m = NULL, *fields = NULL, *row = NULL, *cit;
 	char actor[128], hash[65], *preview = NULL;
 	int64_t now = util_now_ms(), mid;
 	int run_agent = 0, is_human;
@@ -273,6 +273,7 @@ inbox_msg_post(struct store *s, const struct principal *p, const char *conv_id,
 		if (*q == '\0' && reason == NULL)
 			return err_set(ei, ERR_INVALID, "the message is empty");
 	}
+	fields = json_object();
 	is_human = strcmp(author_kind, "member") == 0;
 	if (strcmp(author_kind, "visitor") == 0)
 		internal = 0;

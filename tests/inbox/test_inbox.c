@@ -66,7 +66,12 @@ main(void)
 	CHECK(inbox_session_lookup(s, tok, &owner) == ERR_OK && owner.role == ROLE_OWNER, "the session resolves to the owner");
 	CHECK(inbox_session_lookup(s, "bogus-token-bogus-token", &agentp) == ERR_UNAUTHORIZED, "a bogus session is refused");
 
-	CHECK(inbox_conv_start(s, ws, "widget", json_pack("{s:s,s:s}", "site", "Site-101", "name", "Nurse Joy"), vt, &conv, &ei) == ERR_OK, "start a widget conversation");
+	{
+		json_t *ctx = json_pack("{s:s,s:s}", "site", "Site-101", "name", "Nurse Joy");
+
+		CHECK(inbox_conv_start(s, ws, "widget", ctx, vt, &conv, &ei) == ERR_OK, "start a widget conversation");
+		json_decref(ctx);
+	}
 	cid = jsonx_str(conv, "id");
 	CHECK(jsonx_int(conv, "number", 0) == 1, "the first conversation is #1");
 	CHECK(strcmp(jsonx_str(conv, "status"), "open") == 0 && strcmp(jsonx_str(conv, "mode"), "agent") == 0, "it starts open in agent mode");
