@@ -86,6 +86,26 @@ void api_widget_post(struct api_ctx *c);
 void api_widget_events(struct api_ctx *c);
 void api_events(struct api_ctx *c);
 
+void api_tags_list(struct api_ctx *c);
+void api_tags_create(struct api_ctx *c);
+void api_tags_update(struct api_ctx *c);
+void api_tags_delete(struct api_ctx *c);
+void api_tag_groups_create(struct api_ctx *c);
+void api_tag_groups_delete(struct api_ctx *c);
+void api_conv_tag_add(struct api_ctx *c);
+void api_conv_tag_remove(struct api_ctx *c);
+void api_rules_list(struct api_ctx *c);
+void api_rules_create(struct api_ctx *c);
+void api_rules_update(struct api_ctx *c);
+void api_rules_delete(struct api_ctx *c);
+void api_dashboard(struct api_ctx *c);
+void api_handover(struct api_ctx *c);
+void api_stale(struct api_ctx *c);
+void api_export_conversations(struct api_ctx *c);
+void api_export_messages(struct api_ctx *c);
+void api_transcript(struct api_ctx *c);
+void api_usage(struct api_ctx *c);
+
 void api_audit_list(struct api_ctx *c);
 void api_audit_verify(struct api_ctx *c);
 void api_health(struct api_ctx *c);
