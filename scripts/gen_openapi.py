@@ -36,6 +36,25 @@ ROUTES = [
     ("POST", "/api/v1/conversations/{id}/assign", "Assign to a member, or null to unassign", "member", "agent", "Assign", 200),
     ("POST", "/api/v1/conversations/{id}/status", "Set the status", "member", "agent", "Status", 200),
     ("POST", "/api/v1/conversations/{id}/handback", "Hand the conversation back to the agent", "member", "agent", None, 200),
+    ("GET", "/api/v1/conversations/{id}/transcript", "Printable HTML transcript", "member", "viewer", None, 200),
+    ("POST", "/api/v1/conversations/{id}/tags", "Tag a conversation (cardinality: a second Site tag replaces the first)", "member", "agent", "TagRef", 200),
+    ("DELETE", "/api/v1/conversations/{id}/tags/{tag}", "Remove a tag", "member", "agent", None, 200),
+    ("GET", "/api/v1/tags", "Tags and tag groups", "member", "viewer", None, 200),
+    ("POST", "/api/v1/tags", "Create a tag", "member", "admin", "Tag", 201),
+    ("PATCH", "/api/v1/tags/{id}", "Rename, recolour or describe a tag", "member", "admin", "Tag", 200),
+    ("DELETE", "/api/v1/tags/{id}", "Delete a tag", "member", "admin", None, 200),
+    ("POST", "/api/v1/tag-groups", "Create a tag group with a cardinality", "member", "admin", "TagGroup", 201),
+    ("DELETE", "/api/v1/tag-groups/{id}", "Delete a tag group", "member", "admin", None, 200),
+    ("GET", "/api/v1/rules", "Rules, in the order they run", "member", "admin", None, 200),
+    ("POST", "/api/v1/rules", "Create a rule (bad patterns are refused)", "member", "admin", "Rule", 201),
+    ("PATCH", "/api/v1/rules/{id}", "Replace a rule", "member", "admin", "Rule", 200),
+    ("DELETE", "/api/v1/rules/{id}", "Delete a rule", "member", "admin", None, 200),
+    ("GET", "/api/v1/dashboard", "Volume, handoff and agent-resolved rates by week, handoffs by reason/site/topic, times, heat map", "member", "viewer", None, 200),
+    ("GET", "/api/v1/handover", "Shift handover digest", "member", "viewer", None, 200),
+    ("GET", "/api/v1/stale", "Threads waiting on the team longer than the workspace's limit", "member", "viewer", None, 200),
+    ("GET", "/api/v1/exports/conversations.csv", "CSV: one row per conversation", "member", "admin", None, 200),
+    ("GET", "/api/v1/exports/messages.csv", "CSV: one row per message", "member", "admin", None, 200),
+    ("GET", "/api/v1/usage", "Usage for a month (?month=YYYY-MM)", "member", "admin", None, 200),
     ("GET", "/api/v1/events", "Server-Sent Events for members (Last-Event-ID replays)", "member", "viewer", None, 200),
     ("GET", "/api/v1/kb/documents", "Knowledge-base documents (?all=1 includes old versions)", "member", "viewer", None, 200),
     ("POST", "/api/v1/kb/documents", "Upload a document: raw bytes, name in X-Filename, ?effective_date=YYYY-MM-DD", "member", "admin", "Upload", 201),
@@ -70,6 +89,12 @@ SCHEMAS = {
     "Ask": S(question=STR),
     "WidgetStart": S(widget_key=STR, context=S(site=STR, protocol=STR, name=STR, email=STR)),
     "Upload": {"type": "string", "format": "binary"},
+    "TagRef": S(tag_id={"type": "integer"}),
+    "Tag": S(name=STR, colour=STR, description=STR, group_id={"type": ["integer", "null"]}),
+    "TagGroup": S(name=STR, cardinality={"enum": ["one", "at_most_one", "any"]}),
+    "Rule": S(name=STR, position={"type": "integer"}, enabled={"type": "boolean"},
+              conditions=S(text_any={"type": "array", "items": STR}, pattern=STR, channel=STR, site=STR, tag_id={"type": "integer"}),
+              actions=S(add_tags={"type": "array", "items": {"type": "integer"}}, assign=STR, priority=STR, handoff={"type": "boolean"})),
 }
 
 doc = {
@@ -97,8 +122,9 @@ for method, path, summary, auth, role, req, ok in ROUTES:
         op["security"] = [{"token": []}]
     else:
         op["security"] = []
-    if "{id}" in path:
-        op["parameters"] = [{"name": "id", "in": "path", "required": True, "schema": STR}]
+    params = [p[1:-1] for p in path.split("/") if p.startswith("{")]
+    if params:
+        op["parameters"] = [{"name": p, "in": "path", "required": True, "schema": STR} for p in params]
     if req:
         ctype = "application/octet-stream" if req == "Upload" else "application/json"
         op["requestBody"] = {"required": True, "content": {ctype: {"schema": {"$ref": "#/components/schemas/" + req}}}}

@@ -42,7 +42,33 @@ conv_cursor(const json_t *row, int sort_created, char out[96])
 	snprintf(out, 96, "%lld.%s", (long long)json_integer_value(t), jsonx_str(row, "id"));
 }
 
-/* Parse the shared conversation filters from the query string into f->
+/* "3,5,8" -> [3,5,8]; at most 8 tag ids. */
+static int
+conv_tag_list(struct api_ctx *c, const char *name, json_t **out)
+{
+	const char *v = api_query(c, name), *p;
+
+	*out = NULL;
+	if (v == NULL)
+		return 1;
+	*out = json_array();
+	for (p = v; *p;) {
+		char *end;
+		long long id = strtoll(p, &end, 10);
+
+		if (end == p || id <= 0 || (*end != ',' && *end != '\0') || json_array_size(*out) >= 8) {
+			api_error(c, ERR_INVALID, "%s must be a comma list of up to 8 tag ids", name);
+			json_decref(*out);
+			*out = NULL;
+			return 0;
+		}
+		json_array_append_new(*out, json_integer(id));
+		p = *end == ',' ? end + 1 : end;
+	}
+	return 1;
+}
+
+/* Parse the shared conversation filters from the query string into f.
  * Returns 0 (with the error response set) on bad input. */
 static int
 conv_filter(struct api_ctx *c, struct store_conv_filter *f, char stbuf[128], char idbuf[48],
@@ -133,8 +159,51 @@ conv_filter(struct api_ctx *c, struct store_conv_filter *f, char stbuf[128], cha
 		f->cursor_t = t;
 		f->cursor_id = idbuf;
 	}
+	if (!conv_tag_list(c, "tags_all", &f->tags_all) || !conv_tag_list(c, "tags_any", &f->tags_any)) {
+		json_decref(f->tags_all);
+		f->tags_all = NULL;
+		return 0;
+	}
 	*limit_out = limit;
 	return 1;
+}
+
+static void
+conv_filter_free(struct store_conv_filter *f)
+{
+	json_decref(f->tags_all);
+	json_decref(f->tags_any);
+	f->tags_all = f->tags_any = NULL;
+}
+
+/* Attach each row's tags (with provenance) in one query. */
+static void
+conv_attach_tags(struct api_ctx *c, json_t *rows)
+{
+	json_t *ids = json_array(), *tags;
+	size_t i, k;
+
+	for (i = 0; i < json_array_size(rows); i++) {
+		json_array_append(ids, json_object_get(json_array_get(rows, i), "id"));
+		json_object_set_new(json_array_get(rows, i), "tags", json_array());
+	}
+	tags = json_array_size(ids) ? ST(c->s, conv_tags, c->p.workspace_id, ids) : NULL;
+	for (k = 0; k < json_array_size(tags); k++) {
+		json_t *t = json_array_get(tags, k);
+		const char *cid = jsonx_str(t, "conversation_id");
+
+		for (i = 0; i < json_array_size(rows); i++) {
+			json_t *r = json_array_get(rows, i);
+
+			if (cid != NULL && strcmp(jsonx_str(r, "id"), cid) == 0) {
+				json_object_del(t, "conversation_id");
+				json_array_append(json_object_get(r, "tags"), jsonx_present(t));
+				break;
+			}
+		}
+	}
+	json_decref(tags);
+	json_decref(ids);
 }
 
 void
@@ -150,6 +219,7 @@ api_conv_list(struct api_ctx *c)
 		return;
 	f.limit = limit + 1;
 	rows = ST(c->s, conv_list, &f, &c->ei);
+	conv_filter_free(&f);
 	if (rows == NULL) {
 		api_fail(c);
 		return;
@@ -162,6 +232,7 @@ api_conv_list(struct api_ctx *c)
 	} else {
 		json_object_set_new(out, "next_cursor", json_null());
 	}
+	conv_attach_tags(c, rows);
 	for (i = 0; i < json_array_size(rows); i++)
 		jsonx_present(json_array_get(rows, i));
 	json_object_set_new(out, "items", rows);
@@ -228,6 +299,7 @@ api_conv_get(struct api_ctx *c)
 		api_fail(c);
 		return;
 	}
+	json_object_set_new(conv, "tags", inbox_conv_tags(c->s, c->p.workspace_id, c->params[0]));
 	api_json(c, 200, jsonx_present(conv));
 }
 
@@ -391,11 +463,13 @@ api_search(struct api_ctx *c)
 	if (!conv_filter(c, &f, stbuf, idbuf, &limit))
 		return;
 	if (f.cursor_id != NULL) {
+		conv_filter_free(&f);
 		api_error(c, ERR_INVALID, "search does not take a cursor; narrow it with filters");
 		return;
 	}
 	f.limit = limit;
 	rows = ST(c->s, msg_search, &f, q, 1, &c->ei);
+	conv_filter_free(&f);
 	if (rows == NULL) {
 		api_fail(c);
 		return;

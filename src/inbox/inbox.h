@@ -153,6 +153,32 @@ err_t inbox_agent_start(const char *dsn);
 void inbox_agent_stop(void);
 /* Answer one visitor message now, on the caller's thread (demo seeding, tests). */
 err_t inbox_agent_answer(struct store *s, const char *ws, const char *conv_id, int64_t msg_id);
+/* ---- tags and rules (inbox_tags.c) ---- */
+
+err_t inbox_tag_group_create(struct store *s, const struct principal *by, json_t *req,
+    json_t **out, struct errinfo *ei);
+err_t inbox_tag_create(struct store *s, const struct principal *by, json_t *req, json_t **out,
+    struct errinfo *ei);
+err_t inbox_tag_update(struct store *s, const struct principal *by, int64_t id, json_t *req,
+    json_t **out, struct errinfo *ei);
+err_t inbox_tag_delete(struct store *s, const struct principal *by, int64_t id, int group,
+    struct errinfo *ei);
+/* Add (or, with remove, take off) a tag by a member. A tag in a group of
+ * cardinality one or at_most_one replaces the group's other tag; out says
+ * which ({"tags": [...], "replaced": name}). */
+err_t inbox_conv_tag(struct store *s, const struct principal *p, const char *conv_id,
+    int64_t tag_id, int remove, json_t **out, struct errinfo *ei);
+json_t *inbox_conv_tags(struct store *s, const char *ws, const char *conv_id);
+err_t inbox_tags_apply_tx(struct inbox_tx *tx, const char *ws, const char *conv_id,
+    int64_t tag_id, const char *source, const char *source_id, char **replaced,
+    struct errinfo *ei);
+/* Create (id <= 0) or replace a rule. Bad patterns are refused with the regex error. */
+err_t inbox_rule_save(struct store *s, const struct principal *by, int64_t id, json_t *req,
+    json_t **out, struct errinfo *ei);
+err_t inbox_rule_delete(struct store *s, const struct principal *by, int64_t id,
+    struct errinfo *ei);
+err_t inbox_rules_run_tx(struct inbox_tx *tx, const char *ws, const json_t *conv,
+    const char *text, json_t *fields, int *handoff);
 
 /* Called after a visitor message commits in agent mode (set by the server). */
 typedef void (*inbox_agent_hook)(const char *ws, const char *conv_id, int64_t msg_id);

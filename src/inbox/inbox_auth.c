@@ -111,6 +111,7 @@ inbox_settings(struct store *s, const char *ws)
 	json_object_set_new(set, "synonyms", json_string(""));
 	json_object_set_new(set, "channels", json_pack("{s:b,s:b,s:b}", "widget", 1, "email", 1, "api", 1));
 	json_object_set_new(set, "allowed_origins", json_array());
+	json_object_set_new(set, "stale_minutes", json_integer(120));
 	have = json_object_get(w, "settings");
 	if (json_is_object(have))
 		json_object_update(set, have);
@@ -721,6 +722,7 @@ static const struct {
 	{"synonyms", JSON_STRING, 0, 50000},
 	{"channels", JSON_OBJECT, 0, 0},
 	{"allowed_origins", JSON_ARRAY, 0, 50},
+	{"stale_minutes", JSON_INTEGER, 5, 10080},
 };
 
 err_t
@@ -745,7 +747,14 @@ inbox_settings_update(struct store *s, const struct principal *by, json_t *req, 
 			err = err_set(ei, ERR_INVALID, "unknown setting '%.60s'", key);
 			goto out;
 		}
-		if (settings_table[i].type == JSON_REAL) {
+		if (settings_table[i].type == JSON_INTEGER) {
+			if (!json_is_integer(v) || json_integer_value(v) < settings_table[i].lo ||
+			    json_integer_value(v) > settings_table[i].hi) {
+				err = err_set(ei, ERR_INVALID, "setting '%s' must be a whole number from %g to %g",
+				    key, settings_table[i].lo, settings_table[i].hi);
+				goto out;
+			}
+		} else if (settings_table[i].type == JSON_REAL) {
 			if (!json_is_number(v) || json_number_value(v) < settings_table[i].lo ||
 			    json_number_value(v) > settings_table[i].hi) {
 				err = err_set(ei, ERR_INVALID, "setting '%s' must be a number from %g to %g",

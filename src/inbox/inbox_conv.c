@@ -312,11 +312,25 @@ inbox_msg_post(struct store *s, const struct principal *p, const char *conv_id,
 
 		if (strcmp(status, next) != 0) {
 			json_object_set_new(fields, "status", json_string(next));
+			if (strcmp(status, "resolved") == 0)
+				json_object_set_new(fields, "resolved_at", json_null());
 			err = inbox_tx_timeline(&tx, conv_id, strcmp(status, "resolved") == 0 ? "reopened" : "status_changed",
 			    "visitor", NULL, json_pack("{s:s,s:s}", "from", status, "to", next));
 		}
 		run_agent = strcmp(mode, "agent") == 0;
+		if (!err) {
+			int rule_handoff = 0;
+
+			err = inbox_rules_run_tx(&tx, ws, conv, body, fields, &rule_handoff);
+			if (rule_handoff) {
+				run_agent = 0;
+				if (json_is_null(json_object_get(conv, "handoff_at")))
+					json_object_set_new(fields, "handoff_at", json_integer(now));
+			}
+		}
 	} else if (is_human && !internal) {
+		if (json_is_null(json_object_get(conv, "first_human_reply_at")))
+			json_object_set_new(fields, "first_human_reply_at", json_integer(now));
 		if (strcmp(mode, "manual") != 0) {
 			json_object_set_new(fields, "mode", json_string("manual"));
 			err = inbox_tx_timeline(&tx, conv_id, "takeover", "member", p->id, NULL);
@@ -331,6 +345,8 @@ inbox_msg_post(struct store *s, const struct principal *p, const char *conv_id,
 		json_object_set_new(fields, "status", json_string("needs_human"));
 		json_object_set_new(fields, "mode", json_string("manual"));
 		json_object_set_new(fields, "handoff_reason", json_string(reason));
+		if (json_is_null(json_object_get(conv, "handoff_at")))
+			json_object_set_new(fields, "handoff_at", json_integer(now));
 		json_object_set(fields, "handoff_phrase", json_object_get(extra, "handoff_phrase") ? json_object_get(extra, "handoff_phrase") : json_null());
 		err = inbox_tx_timeline(&tx, conv_id, "handoff", "agent", NULL,
 		    json_pack("{s:s,s:O?}", "reason", reason, "phrase", json_object_get(extra, "handoff_phrase")));
@@ -463,8 +479,11 @@ inbox_conv_status(struct store *s, const struct principal *p, const char *conv_i
 	if (status == NULL || (strcmp(status, "open") && strcmp(status, "needs_human") &&
 	    strcmp(status, "pending") && strcmp(status, "resolved")))
 		return err_set(ei, ERR_INVALID, "status must be open, needs_human, pending or resolved");
-	return conv_change(s, p, conv_id, json_pack("{s:s}", "status", status), "status_changed",
-	    json_pack("{s:s}", "to", status), "conversation.status", out, ei);
+	/* resolved_at marks the latest resolution; reopening clears it. */
+	return conv_change(s, p, conv_id,
+	    strcmp(status, "resolved") == 0 ? json_pack("{s:s,s:I}", "status", status, "resolved_at", (json_int_t)util_now_ms())
+					     : json_pack("{s:s,s:n}", "status", status, "resolved_at"),
+	    "status_changed", json_pack("{s:s}", "to", status), "conversation.status", out, ei);
 }
 
 err_t
@@ -493,8 +512,8 @@ inbox_conv_handoff(struct store *s, const char *conv_id, const char *reason, con
 	snprintf(sys.workspace_id, sizeof(sys.workspace_id), "%s", jsonx_str(conv, "workspace_id"));
 	json_decref(conv);
 	err = conv_change(s, &sys, conv_id,
-	    json_pack("{s:s,s:s,s:s,s:s?}", "status", "needs_human", "mode", "manual",
-		"handoff_reason", reason, "handoff_phrase", phrase),
+	    json_pack("{s:s,s:s,s:s,s:s?,s:I}", "status", "needs_human", "mode", "manual",
+		"handoff_reason", reason, "handoff_phrase", phrase, "handoff_at", (json_int_t)util_now_ms()),
 	    "handoff", json_pack("{s:s,s:s?}", "reason", reason, "phrase", phrase),
 	    "conversation.handoff", NULL, ei);
 	return err;

@@ -30,11 +30,23 @@ struct store_conv_filter {
 	const char *site;
 	json_t *sites_allowed;         /* array of site names the member may see; NULL = all */
 	int64_t created_from, created_to, updated_from, updated_to;
+	json_t *tags_all;              /* array of tag ids: every one must be on the conversation */
+	json_t *tags_any;              /* array of tag ids: at least one */
 	int sort_created;              /* 0: by updated_at, 1: by created_at */
 	int asc;
 	int64_t cursor_t;              /* keyset cursor: time and id of the last row seen */
 	const char *cursor_id;
 	int limit;
+};
+
+/* The dashboard's scope. Unset values are 0 / NULL. */
+struct store_dash_filter {
+	const char *workspace_id;
+	int64_t from, to;       /* conversation created_at range */
+	const char *site;
+	int64_t tag_id;
+	const char *topic_group; /* the group whose tags are "topics" (default "Topic") */
+	const char *site_group;  /* the group whose tags are sites (default "Site") */
 };
 
 struct store_ops {
@@ -108,6 +120,32 @@ struct store_ops {
 	json_t *(*audit_last)(struct store *s);
 	err_t (*audit_insert)(struct store *s, json_t *row);
 	json_t *(*audit_page)(struct store *s, int64_t after_id, int limit);
+
+	/* ---- tags, rules, dashboard, exports ---- */
+	int64_t (*tag_group_create)(struct store *s, json_t *g);
+	json_t *(*tag_group_list)(struct store *s, const char *ws);
+	err_t (*tag_group_delete)(struct store *s, const char *ws, int64_t id);
+	int64_t (*tag_create)(struct store *s, json_t *t);
+	/* Tags joined with their group's name and cardinality. */
+	json_t *(*tag_get)(struct store *s, const char *ws, int64_t id);
+	json_t *(*tag_list)(struct store *s, const char *ws);
+	err_t (*tag_update)(struct store *s, const char *ws, int64_t id, json_t *fields);
+	err_t (*tag_delete)(struct store *s, const char *ws, int64_t id);
+	err_t (*conv_tag_add)(struct store *s, json_t *ct);
+	err_t (*conv_tag_remove)(struct store *s, const char *conv_id, int64_t tag_id);
+	/* Tags (with provenance) of the given conversation ids (array). */
+	json_t *(*conv_tags)(struct store *s, const char *ws, json_t *conv_ids);
+	int64_t (*rule_create)(struct store *s, json_t *r);
+	json_t *(*rule_list)(struct store *s, const char *ws);
+	err_t (*rule_update)(struct store *s, const char *ws, int64_t id, json_t *fields);
+	err_t (*rule_delete)(struct store *s, const char *ws, int64_t id);
+	json_t *(*dashboard)(struct store *s, const struct store_dash_filter *f);
+	/* Keyset pages for CSV exports: conversations by number, messages by id. */
+	json_t *(*export_conversations)(struct store *s, const char *ws, int64_t from, int64_t to,
+	    int64_t after_number, int limit);
+	json_t *(*export_messages)(struct store *s, const char *ws, int64_t from, int64_t to,
+	    int64_t after_id, int limit);
+	json_t *(*usage)(struct store *s, const char *ws, int64_t from, int64_t to);
 
 	int64_t (*kb_doc_create)(struct store *s, json_t *d);
 	err_t (*kb_doc_update)(struct store *s, int64_t id, json_t *fields);

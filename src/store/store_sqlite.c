@@ -17,27 +17,15 @@
 #include "core/log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite_int.h"
 
 extern const struct embedded store_migrations[];
-
-#define SQ_CACHE 96
-
-struct sq {
-	struct store base;
-	sqlite3 *db;
-	int in_tx;
-	struct {
-		char *sql;
-		sqlite3_stmt *st;
-	} cache[SQ_CACHE];
-	int ncache;
-};
 
 /* One writer at a time in this process: SQLite serialises writers anyway, and
  * holding this across commit + publish keeps event IDs in publication order. */
 static pthread_mutex_t sq_write_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static sqlite3_stmt *
+sqlite3_stmt *
 sq_prep(struct sq *q, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
@@ -115,7 +103,7 @@ sq_vbind(struct sq *q, const char *sql, const char *fmt, va_list ap)
 	return st;
 }
 
-static json_t *
+json_t *
 sq_rowobj(sqlite3_stmt *st)
 {
 	json_t *o = json_object();
@@ -170,7 +158,7 @@ sq_rowobj(sqlite3_stmt *st)
 	return o;
 }
 
-static json_t *
+json_t *
 sq_rows(struct sq *q, const char *sql, const char *fmt, ...)
 {
 	sqlite3_stmt *st;
@@ -192,7 +180,7 @@ sq_rows(struct sq *q, const char *sql, const char *fmt, ...)
 	return arr;
 }
 
-static json_t *
+json_t *
 sq_row(struct sq *q, const char *sql, const char *fmt, ...)
 {
 	sqlite3_stmt *st;
@@ -225,7 +213,7 @@ sq_rc(struct sq *q, int rc)
 	return ERR_STORE;
 }
 
-static err_t
+err_t
 sq_exec(struct sq *q, const char *sql, const char *fmt, ...)
 {
 	sqlite3_stmt *st;
@@ -296,7 +284,7 @@ sq_col(const char *key, json_t *v, char *tmp, size_t n)
 	return key;
 }
 
-static err_t
+err_t
 sq_insert(struct sq *q, const char *table, json_t *obj, int64_t *rowid)
 {
 	struct buf sql;
@@ -335,7 +323,7 @@ out:
 }
 
 /* UPDATE table SET fields WHERE id = ? [AND workspace_id = ?]. */
-static err_t
+err_t
 sq_update(struct sq *q, const char *table, const char *id, int64_t iid, const char *ws,
     json_t *fields)
 {
@@ -715,7 +703,8 @@ sq_conv_create(struct store *s, json_t *c)
 #define SQ_CONV_COLS \
 	"c.id, c.workspace_id, c.number, c.status, c.mode, c.assignee_id, c.channel, c.site, c.protocol, " \
 	"c.contact_id, c.subject, c.external_id, c.priority, c.handoff_reason, c.handoff_phrase, c.preview, " \
-	"c.created_at, c.updated_at, ct.name AS contact_name, ct.email AS contact_email"
+	"c.created_at, c.updated_at, c.handoff_at, c.first_human_reply_at, c.resolved_at, " \
+	"ct.name AS contact_name, ct.email AS contact_email"
 
 static json_t *
 sq_conv_get(struct store *s, const char *ws, const char *id)
@@ -730,15 +719,6 @@ sq_conv_by_external(struct store *s, const char *ws, const char *ext)
 {
 	return sq_row((struct sq *)s, "SELECT " SQ_CONV_COLS " FROM conversations c LEFT JOIN contacts ct ON ct.id = c.contact_id WHERE c.workspace_id = ? AND c.external_id = ?", "ss", ws, ext);
 }
-
-/* The WHERE clause of the conversation filters, with its bindings. */
-struct sq_where {
-	struct buf sql;
-	const char *binds[40];
-	int64_t ibinds[10];
-	char kinds[56];
-	int nb, ni, nk;
-};
 
 static void
 sq_where_s(struct sq_where *w, const char *cond, const char *v)
@@ -756,7 +736,30 @@ sq_where_i(struct sq_where *w, const char *cond, int64_t v)
 	w->kinds[w->nk++] = 'i';
 }
 
+/* all-of: the count of matching tags equals the list's length; any-of: one exists. */
 static void
+sq_where_tags(struct sq_where *w, json_t *ids, int all)
+{
+	size_t k, n = json_array_size(ids);
+
+	if (n == 0)
+		return;
+	if (n > 8)
+		n = 8;
+	buf_puts(&w->sql, all ? " AND (SELECT count(*) FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag_id IN ("
+	    : " AND EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag_id IN (");
+	for (k = 0; k < n; k++) {
+		buf_puts(&w->sql, k ? ",?" : "?");
+		w->ibinds[w->ni++] = json_integer_value(json_array_get(ids, k));
+		w->kinds[w->nk++] = 'i';
+	}
+	if (all)
+		buf_printf(&w->sql, ")) = %zu", n);
+	else
+		buf_puts(&w->sql, "))");
+}
+
+void
 sq_where_build(struct sq_where *w, const struct store_conv_filter *f)
 {
 	const char *tcol = f->sort_created ? "c.created_at" : "c.updated_at";
@@ -793,6 +796,8 @@ sq_where_build(struct sq_where *w, const struct store_conv_filter *f)
 		}
 		buf_puts(&w->sql, ")");
 	}
+	sq_where_tags(w, f->tags_all, 1);
+	sq_where_tags(w, f->tags_any, 0);
 	if (f->created_from)
 		sq_where_i(w, " AND c.created_at >= ?", f->created_from);
 	if (f->created_to)
@@ -814,7 +819,7 @@ sq_where_build(struct sq_where *w, const struct store_conv_filter *f)
 }
 
 /* Bind the filter's values starting at parameter `first`. */
-static void
+void
 sq_where_bind(struct sq_where *w, sqlite3_stmt *st, int first)
 {
 	int i, bi = 0, ii = 0;
@@ -1119,6 +1124,25 @@ static const struct store_ops sq_ops = {
 	.audit_last = sq_audit_last,
 	.audit_insert = sq_audit_insert,
 	.audit_page = sq_audit_page,
+	.tag_group_create = sq_tag_group_create,
+	.tag_group_list = sq_tag_group_list,
+	.tag_group_delete = sq_tag_group_delete,
+	.tag_create = sq_tag_create,
+	.tag_get = sq_tag_get,
+	.tag_list = sq_tag_list,
+	.tag_update = sq_tag_update,
+	.tag_delete = sq_tag_delete,
+	.conv_tag_add = sq_conv_tag_add,
+	.conv_tag_remove = sq_conv_tag_remove,
+	.conv_tags = sq_conv_tags,
+	.rule_create = sq_rule_create,
+	.rule_list = sq_rule_list,
+	.rule_update = sq_rule_update,
+	.rule_delete = sq_rule_delete,
+	.dashboard = sq_dashboard,
+	.export_conversations = sq_export_conversations,
+	.export_messages = sq_export_messages,
+	.usage = sq_usage,
 	.kb_doc_create = sq_kb_doc_create,
 	.kb_doc_update = sq_kb_doc_update,
 	.kb_doc_get = sq_kb_doc_get,

@@ -1,0 +1,68 @@
+/* store_sqlite_int.h: shared by the SQLite backend's files. The generic
+ * helpers bind by a format string (s = string or NULL, i = int64, d = double,
+ * j = json_t * stored as text) and return rows as JSON objects. */
+#ifndef BATON_STORE_SQLITE_INT_H
+#define BATON_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+
+#include "core/buf.h"
+#include "store.h"
+
+#define SQ_CACHE 96
+
+struct sq {
+	struct store base;
+	sqlite3 *db;
+	int in_tx;
+	struct {
+		char *sql;
+		sqlite3_stmt *st;
+	} cache[SQ_CACHE];
+	int ncache;
+};
+
+/* The WHERE clause of the conversation filters, with its bindings. */
+struct sq_where {
+	struct buf sql;
+	const char *binds[40];
+	int64_t ibinds[32];
+	char kinds[80];
+	int nb, ni, nk;
+};
+
+sqlite3_stmt *sq_prep(struct sq *q, const char *sql);
+json_t *sq_rowobj(sqlite3_stmt *st);
+json_t *sq_rows(struct sq *q, const char *sql, const char *fmt, ...);
+json_t *sq_row(struct sq *q, const char *sql, const char *fmt, ...);
+err_t sq_exec(struct sq *q, const char *sql, const char *fmt, ...);
+err_t sq_insert(struct sq *q, const char *table, json_t *obj, int64_t *rowid);
+err_t sq_update(struct sq *q, const char *table, const char *id, int64_t iid, const char *ws,
+    json_t *fields);
+void sq_where_build(struct sq_where *w, const struct store_conv_filter *f);
+void sq_where_bind(struct sq_where *w, sqlite3_stmt *st, int first);
+
+/* store_sqlite_tags.c: tags, rules, the dashboard, exports. */
+int64_t sq_tag_group_create(struct store *s, json_t *g);
+json_t *sq_tag_group_list(struct store *s, const char *ws);
+err_t sq_tag_group_delete(struct store *s, const char *ws, int64_t id);
+int64_t sq_tag_create(struct store *s, json_t *t);
+json_t *sq_tag_get(struct store *s, const char *ws, int64_t id);
+json_t *sq_tag_list(struct store *s, const char *ws);
+err_t sq_tag_update(struct store *s, const char *ws, int64_t id, json_t *fields);
+err_t sq_tag_delete(struct store *s, const char *ws, int64_t id);
+err_t sq_conv_tag_add(struct store *s, json_t *ct);
+err_t sq_conv_tag_remove(struct store *s, const char *conv_id, int64_t tag_id);
+json_t *sq_conv_tags(struct store *s, const char *ws, json_t *conv_ids);
+int64_t sq_rule_create(struct store *s, json_t *r);
+json_t *sq_rule_list(struct store *s, const char *ws);
+err_t sq_rule_update(struct store *s, const char *ws, int64_t id, json_t *fields);
+err_t sq_rule_delete(struct store *s, const char *ws, int64_t id);
+json_t *sq_dashboard(struct store *s, const struct store_dash_filter *f);
+json_t *sq_export_conversations(struct store *s, const char *ws, int64_t from, int64_t to,
+    int64_t after_number, int limit);
+json_t *sq_export_messages(struct store *s, const char *ws, int64_t from, int64_t to,
+    int64_t after_id, int limit);
+json_t *sq_usage(struct store *s, const char *ws, int64_t from, int64_t to);
+
+#endif
