@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config python3 sqlite3
 libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev
 libzip-dev libpoppler-glib-dev libcmark-dev libxml2-dev libgmime-3.0-dev
-libstemmer-dev liblinear-dev libhunspell-dev hunspell-en-us hunspell-en-med wordnet-dev
+libstemmer-dev liblinear-dev libhunspell-dev hunspell-en-us hunspell-en-med wordnet-dev wordnet-base
 wrk poppler-utils"
 missing=""
 for p in $PKGS; do

@@ -314,8 +314,14 @@ cli_demo_conversations(struct store *s, const char *ws)
 		json_t *conv = NULL, *msg = NULL;
 		char tok[80];
 
-		if (inbox_conv_start(s, ws, "widget", json_pack("{s:s,s:s,s:s}", "site", seeds[i].site, "name", seeds[i].name, "protocol", "BTN-301"), tok, &conv, &ei))
+		json_t *ctx = json_pack("{s:s,s:s,s:s}", "site", seeds[i].site, "name", seeds[i].name, "protocol", "BTN-301");
+
+		memset(&v, 0, sizeof(v));
+		if (inbox_conv_start(s, ws, "widget", ctx, tok, &conv, &ei)) {
+			json_decref(ctx);
 			continue;
+		}
+		json_decref(ctx);
 		if (inbox_visitor_lookup(s, jsonx_str(conv, "id"), tok, &v) == ERR_OK &&
 		    inbox_msg_post(s, &v, jsonx_str(conv, "id"), "visitor", seeds[i].text, 0, NULL, &msg, &ei) == ERR_OK)
 			inbox_agent_answer(s, ws, jsonx_str(conv, "id"), jsonx_int(msg, "id", 0));

@@ -140,8 +140,12 @@ ext_child(int fd, const char *data, size_t n, const char *name, const struct kb_
 
 	rl.rlim_cur = rl.rlim_max = (rlim_t)lim->cpu_seconds;
 	setrlimit(RLIMIT_CPU, &rl);
+#ifndef __SANITIZE_ADDRESS__
+	/* (AddressSanitizer reserves terabytes of address space; under it the
+	 * CPU and wall limits still hold.) */
 	rl.rlim_cur = rl.rlim_max = (rlim_t)lim->mem_bytes;
 	setrlimit(RLIMIT_AS, &rl);
+#endif
 	rl.rlim_cur = rl.rlim_max = 0;
 	setrlimit(RLIMIT_FSIZE, &rl);
 	setrlimit(RLIMIT_CORE, &rl);

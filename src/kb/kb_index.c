@@ -479,6 +479,31 @@ ix_typo(const struct kb_index *ix, const struct kb_tok *t)
 	return best <= max ? bid : KB_NOTERM;
 }
 
+/* Add WordNet synonyms the index knows to alt (up to 4 slots). */
+static void
+ix_wordnet(const struct kb_index *ix, const char *low, uint32_t self, uint32_t alt[4])
+{
+	char syn[KB_WN_MAX][KB_TOK_MAX];
+	int n = kb_wn_synonyms(low, syn), i, j, free_at = 0;
+
+	while (free_at < 4 && alt[free_at] != KB_NOTERM)
+		free_at++;
+	for (i = 0; i < n && free_at < 4; i++) {
+		char stem[KB_TOK_MAX];
+		uint32_t t;
+		int dup = 0;
+
+		kb_text_stem(syn[i], stem);
+		t = kb_index_term_id(ix, stem);
+		if (t == KB_NOTERM || t == self || ix->terms[t].n == 0)
+			continue;
+		for (j = 0; j < free_at; j++)
+			dup |= alt[j] == t;
+		if (!dup)
+			alt[free_at++] = t;
+	}
+}
+
 struct ix_scratch {
 	float *acc;
 	uint32_t *touched;
@@ -613,6 +638,10 @@ kb_index_query(struct kb_index *ix, const char *q, struct kb_qinfo *qi)
 
 		if (toks[k].stop)
 			continue;
+		if (kb_text_shorthand(toks[k].low) != NULL) {
+			snprintf(toks[k].low, KB_TOK_MAX, "%s", kb_text_shorthand(toks[k].low));
+			kb_text_stem(toks[k].low, toks[k].stem);
+		}
 		t = kb_index_term_id(ix, toks[k].stem);
 		if (t == KB_NOTERM || ix->terms[t].n == 0)
 			t = ix_typo(ix, &toks[k]);
@@ -625,14 +654,24 @@ kb_index_query(struct kb_index *ix, const char *q, struct kb_qinfo *qi)
 		qi->term[i] = t;
 		qi->weight[i] = 1.0;
 		if (t == KB_NOTERM) {
-			qi->idf[i] = qi->idf_max;
-			continue;
+			/* A word the documents never use may have a synonym they do. */
+			uint32_t alt[4];
+
+			memset(alt, 0xff, sizeof(alt));
+			ix_wordnet(ix, toks[k].low, KB_NOTERM, alt);
+			t = alt[0];
+			qi->term[i] = t;
+			if (t == KB_NOTERM) {
+				qi->idf[i] = qi->idf_max;
+				continue;
+			}
 		}
 		qi->nknown++;
 		qi->idf[i] = ix_idf(ix, t);
 		qi->idf_total += qi->idf[i];
 		for (j = 0; j < 4; j++)
 			qi->alt[i][j] = ix->terms[t].eq[j];
+		ix_wordnet(ix, toks[k].low, t, qi->alt[i]);
 		if (qi->nterms >= KB_QMAX - 1)
 			break;
 	}

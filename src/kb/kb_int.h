@@ -24,6 +24,12 @@ size_t kb_text_tokens(const char *text, struct kb_tok *out, size_t max);
 /* Stem one lowercased word into out. */
 void kb_text_stem(const char *word, char out[KB_TOK_MAX]);
 int kb_text_is_stop(const char *low);
+/* The long form of chat shorthand ("wk" -> "week"), or NULL. */
+const char *kb_text_shorthand(const char *low);
+
+/* WordNet synonyms of a lowercased word (its common senses); returns the count. */
+#define KB_WN_MAX 12
+int kb_wn_synonyms(const char *word, char out[][KB_TOK_MAX]);
 
 /* ---- retrieval (kb_index.c), used by kb_answer.c ---- */
 

@@ -29,7 +29,7 @@ il_human(const struct kb_tok *m, size_t n)
 {
 	static const char *const verbs[] = {"talk", "speak", "chat", "connect", "transfer", "put", "contact", "reach", "call", NULL};
 	static const char *const people[] = {"someone", "somebody", "anyone", "person", "human", "people", "coordinator",
-		"representative", "staff", "agent", "team", "monitor", "manager", "colleague", "nurse", "investigator", NULL};
+		"representative", "staff", "agent", "team", "monitor", "manager", "colleague", "nurse", "investigator", "cra", NULL};
 	static const char *const fixed[][3] = {
 		{"human", "please", NULL}, {"real", "person", NULL}, {"a", "human", NULL}, {"live", "agent", NULL},
 		{"call", "me", NULL}, {"person", "please", NULL}, {"not", "a", "bot"}, {"speak", "to", "you"},
@@ -75,8 +75,11 @@ kb_interlock(const char *text, const char *key_phrases, const char **reason, cha
 		np = kb_text_tokens(line, ph, 16);
 		/* Stop words inside a phrase still count ("death of a patient"). */
 		for (i = 0; i + np <= nm && np > 0 && !hit; i++) {
+			/* Same stem, and not a much shorter word ("hospital" is not
+			 * "hospitalized", though Snowball stems both to "hospit"). */
 			for (k = 0; k < np; k++)
-				if (strcmp(m[i + k].stem, ph[k].stem) != 0)
+				if (strcmp(m[i + k].stem, ph[k].stem) != 0 ||
+				    strlen(m[i + k].low) + 3 < strlen(ph[k].low))
 					break;
 			if (k == np)
 				hit = 1;

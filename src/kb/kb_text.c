@@ -82,6 +82,26 @@ kb_is_word(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
+/* Chat shorthand that every English speaker writes, expanded in questions. */
+const char *
+kb_text_shorthand(const char *low)
+{
+	static const char *const map[][2] = {
+		{"pt", "patient"}, {"pts", "patients"}, {"wk", "week"}, {"wks", "weeks"}, {"temp", "temperature"},
+		{"info", "information"}, {"max", "maximum"}, {"min", "minimum"}, {"approx", "approximately"},
+		{"req", "required"}, {"yr", "year"}, {"yrs", "years"}, {"hr", "hour"}, {"hrs", "hours"},
+		{"mins", "minutes"}, {"doc", "document"}, {"docs", "documents"}, {"meds", "medications"},
+		{"med", "medication"}, {"appt", "appointment"}, {"tmrw", "tomorrow"}, {"asap", "soon"},
+		{"fridge", "refrigerator"}, {"thru", "through"}, {"w", "with"}, {"b4", "before"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(low, map[i][0]) == 0)
+			return map[i][1];
+	return NULL;
+}
+
 size_t
 kb_text_tokens(const char *text, struct kb_tok *out, size_t max)
 {
@@ -97,9 +117,14 @@ kb_text_tokens(const char *text, struct kb_tok *out, size_t max)
 			p++;
 		if (!*p)
 			break;
-		while (kb_is_word(*p) || ((*p == '\'' || *p == '-') && k > 0 && kb_is_word(p[1]) && *p == '\'')) {
-			unsigned char c = *p++;
+		while (kb_is_word(*p) || (*p == '\'' && k > 0 && kb_is_word(p[1]))) {
+			unsigned char c = *p;
 
+			/* "wk4", "10mg", "ACR20": letters and digits are separate words. */
+			if (k > 0 && c != '\'' && c < 0x80 && w[k - 1] < 0x7f &&
+			    ((c >= '0' && c <= '9') != (w[k - 1] >= '0' && w[k - 1] <= '9')))
+				break;
+			p++;
 			if (c == '\'')
 				continue; /* don't -> dont */
 			if (k < KB_TOK_MAX - 1)
