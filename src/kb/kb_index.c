@@ -368,9 +368,23 @@ kb_index_remove(struct kb_index *ix, int64_t doc_id)
 			ix->docs[i].removed = 1;
 	for (i = 0; i < ix->npass; i++)
 		if (ix->pass[i].doc_id == doc_id && !ix->pass[i].removed) {
-			ix->pass[i].removed = 1;
+			struct kb_pass *pp = &ix->pass[i];
+			uint32_t k, j;
+
+			pp->removed = 1;
 			ix->live--;
-			ix->totlen -= ix->pass[i].ntok;
+			ix->totlen -= pp->ntok;
+			/* Keep document frequencies exact: each distinct body word once. */
+			for (k = 0; k < pp->ntok; k++) {
+				int seen = 0;
+
+				if (pp->tok[k] == KB_NOTERM)
+					continue;
+				for (j = 0; j < k && !seen; j++)
+					seen = pp->tok[j] == pp->tok[k];
+				if (!seen && ix->terms[pp->tok[k]].bdf > 0)
+					ix->terms[pp->tok[k]].bdf--;
+			}
 		}
 	pthread_rwlock_unlock(&ix->lock);
 }
@@ -533,6 +547,9 @@ ix_idf(const struct kb_index *ix, uint32_t t)
 {
 	double n = (double)(ix->live ? ix->live : 1);
 	double df = t == KB_NOTERM ? 0 : ix->terms[t].bdf ? ix->terms[t].bdf : ix->terms[t].n;
+
+	if (df > n)
+		df = n; /* heading-only postings of removed passages */
 
 	return log(1.0 + (n - df + 0.5) / (df + 0.5));
 }
