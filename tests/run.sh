@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.." || exit 2
 BATON=${BATON:-$(pwd)/baton}
 BUILD=${BUILD:-build/rel}
 export BATON BUILD
+export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
 passed=0
 failed=0
 failures=""

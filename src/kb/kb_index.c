@@ -528,18 +528,41 @@ struct ix_scratch {
 	size_t cap, ntouched;
 };
 
+/* Per-thread score accumulators, freed when the thread ends. */
 static __thread struct ix_scratch ix_tls;
+static pthread_key_t ix_tls_key;
+static pthread_once_t ix_tls_once = PTHREAD_ONCE_INIT;
+
+static void
+ix_scratch_free(void *p)
+{
+	struct ix_scratch *sc = p;
+
+	free(sc->acc);
+	free(sc->touched);
+	sc->acc = NULL;
+	sc->touched = NULL;
+	sc->cap = 0;
+}
+
+static void
+ix_tls_init(void)
+{
+	pthread_key_create(&ix_tls_key, ix_scratch_free);
+}
 
 static void
 ix_scratch_reserve(size_t n)
 {
 	if (ix_tls.cap >= n)
 		return;
+	pthread_once(&ix_tls_once, ix_tls_init);
 	free(ix_tls.acc);
 	free(ix_tls.touched);
 	ix_tls.cap = n + n / 2 + 1024;
 	ix_tls.acc = xcalloc(ix_tls.cap, sizeof(float));
 	ix_tls.touched = xmalloc(ix_tls.cap * sizeof(uint32_t));
+	pthread_setspecific(ix_tls_key, &ix_tls);
 }
 
 static double
