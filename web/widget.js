@@ -110,6 +110,7 @@
 	var typing = el('li', 'typing');
 	typing.hidden = true;
 	typing.innerHTML = '<i></i><i></i><i></i><span class="sr">The assistant is typing</span>';
+	log.appendChild(typing);
 	var form = el('form');
 	var ta = el('textarea');
 	ta.setAttribute('aria-label', 'Your message');

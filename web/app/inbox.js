@@ -237,8 +237,10 @@ export function mountInbox(el, app, parts) {
 
 	function renderList() {
 		if (st.results) {
-			clear(listHead, h('span', null, `${st.results.length} match${st.results.length === 1 ? '' : 'es'} for “${st.q}”`),
-				h('button', { type: 'button', class: 'link', onclick: () => { search.value = ''; runSearch(); } }, 'Clear search'));
+			const filtered = Object.keys(st.f).length > 0;
+			clear(listHead, h('span', null, `${st.results.length} match${st.results.length === 1 ? '' : 'es'} for “${st.q}”` + (filtered ? ` in ${describeFilters()}` : '')),
+				filtered ? h('button', { type: 'button', class: 'link', onclick: () => pickView(BUILTIN_VIEWS.find((v) => v.id === 'all')) }, 'Search everything')
+					: h('button', { type: 'button', class: 'link', onclick: () => { search.value = ''; runSearch(); } }, 'Clear search'));
 			clear(list, st.results.length ? st.results.map((r) => row(r, h('p', { class: 'conv-preview snippet' },
 				h('span', { class: 'snip-kind', text: r.internal ? 'Note' : r.author_kind === 'agent' ? 'Agent' : r.author_kind === 'member' ? 'Team' : 'Visitor' }),
 				snippet(r.snippet))))
