@@ -156,6 +156,9 @@ inbox_kb_add(struct store *s, const struct principal *by, const char *path, cons
 		strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 		effective = today;
 	}
+	/* Build the workspace's index before this document is stored, so the
+	 * first load does not see it and add it twice. */
+	ix = inbox_kb_index(s, ws);
 	kb_limits_default(&lim);
 	if (path != NULL)
 		xerr = kb_extract_file(path, name, &lim, &doc, ei);
@@ -212,7 +215,6 @@ inbox_kb_add(struct store *s, const struct principal *by, const char *path, cons
 		goto out;
 	}
 	/* The index learns the new version and forgets the old one together. */
-	ix = inbox_kb_index(s, ws);
 	if (ix != NULL) {
 		kb_index_add(ix, id, &doc, ids);
 		if (prev != NULL)

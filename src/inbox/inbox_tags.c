@@ -151,12 +151,16 @@ err_t
 inbox_tag_update(struct store *s, const struct principal *by, int64_t id, json_t *req,
     json_t **out, struct errinfo *ei)
 {
-	struct tags_upd_arg u = {id, json_object(), 0, 0, by->workspace_id};
+	struct tags_upd_arg u = {id, NULL, 0, 0, by->workspace_id};
 	const char *k;
-	json_t *v;
+	json_t *v, *have = ST(s, tag_get, by->workspace_id, id);
 	char obj[32];
 	err_t err;
 
+	if (have == NULL)
+		return err_set(ei, ERR_NOT_FOUND, "no such tag");
+	json_decref(have);
+	u.fields = json_object();
 	json_object_foreach(req, k, v) {
 		if (strcmp(k, "name") == 0 && json_is_string(v) && json_string_length(v) >= 1 && json_string_length(v) <= 60)
 			json_object_set(u.fields, k, v);

@@ -165,10 +165,8 @@ kb_html_parse(const char *data, size_t n, struct kb_builder *bd, struct errinfo 
 			xmlFreeDoc(d);
 		return err_set(ei, ERR_INVALID, "the HTML could not be read");
 	}
-	memset(&tb, 0, sizeof(tb));
-	html_walk(bd, xmlDocGetRootElement(d), &tb, bd->doc, 0);
-	/* <title> lives in <head>, which the walk skips. */
-	if (bd->doc->title == NULL) {
+	/* <title> lives in <head>, which the walk skips; it wins over the first h1. */
+	{
 		xmlNode *h;
 
 		for (h = xmlDocGetRootElement(d)->children; h != NULL; h = h->next)
@@ -187,6 +185,8 @@ kb_html_parse(const char *data, size_t n, struct kb_builder *bd, struct errinfo 
 					}
 			}
 	}
+	memset(&tb, 0, sizeof(tb));
+	html_walk(bd, xmlDocGetRootElement(d), &tb, bd->doc, 0);
 	xmlFreeDoc(d);
 	return ERR_OK;
 }

@@ -18,7 +18,7 @@
 
 #define KB_K1 1.2
 #define KB_B 0.75
-#define KB_HEAD_W 2.0
+#define KB_HEAD_W 0.6
 #define KB_NOTERM UINT32_MAX
 
 struct kb_post {
@@ -31,6 +31,7 @@ struct kb_term {
 	char *s;
 	struct kb_post *v;
 	uint32_t n, cap;
+	uint32_t bdf; /* passages with the word in their body (headings repeat over a section) */
 	uint32_t eq[4];  /* equivalent terms (abbreviation <-> first word of expansion, synonyms) */
 	uint32_t *eqseq; /* for an abbreviation: the expansion's term ids, eqseq[0] = length */
 };
@@ -124,6 +125,8 @@ ix_post(struct kb_index *ix, uint32_t t, uint32_t p, int body, int head)
 	struct kb_term *tm = &ix->terms[t];
 
 	if (tm->n > 0 && tm->v[tm->n - 1].p == p) {
+		if (body && tm->v[tm->n - 1].tf == 0)
+			tm->bdf++;
 		if (body && tm->v[tm->n - 1].tf < UINT16_MAX)
 			tm->v[tm->n - 1].tf++;
 		if (head && tm->v[tm->n - 1].hf < UINT16_MAX)
@@ -135,6 +138,7 @@ ix_post(struct kb_index *ix, uint32_t t, uint32_t p, int body, int head)
 		tm->v = xrealloc(tm->v, tm->cap * sizeof(*tm->v));
 	}
 	tm->v[tm->n].p = p;
+	tm->bdf += body ? 1 : 0;
 	tm->v[tm->n].tf = body ? 1 : 0;
 	tm->v[tm->n].hf = head ? 1 : 0;
 	tm->n++;
@@ -364,9 +368,23 @@ kb_index_remove(struct kb_index *ix, int64_t doc_id)
 			ix->docs[i].removed = 1;
 	for (i = 0; i < ix->npass; i++)
 		if (ix->pass[i].doc_id == doc_id && !ix->pass[i].removed) {
-			ix->pass[i].removed = 1;
+			struct kb_pass *pp = &ix->pass[i];
+			uint32_t k, j;
+
+			pp->removed = 1;
 			ix->live--;
-			ix->totlen -= ix->pass[i].ntok;
+			ix->totlen -= pp->ntok;
+			/* Keep document frequencies exact: each distinct body word once. */
+			for (k = 0; k < pp->ntok; k++) {
+				int seen = 0;
+
+				if (pp->tok[k] == KB_NOTERM)
+					continue;
+				for (j = 0; j < k && !seen; j++)
+					seen = pp->tok[j] == pp->tok[k];
+				if (!seen && ix->terms[pp->tok[k]].bdf > 0)
+					ix->terms[pp->tok[k]].bdf--;
+			}
 		}
 	pthread_rwlock_unlock(&ix->lock);
 }
@@ -527,7 +545,11 @@ ix_scratch_reserve(size_t n)
 static double
 ix_idf(const struct kb_index *ix, uint32_t t)
 {
-	double n = (double)(ix->live ? ix->live : 1), df = t == KB_NOTERM ? 0 : ix->terms[t].n;
+	double n = (double)(ix->live ? ix->live : 1);
+	double df = t == KB_NOTERM ? 0 : ix->terms[t].bdf ? ix->terms[t].bdf : ix->terms[t].n;
+
+	if (df > n)
+		df = n; /* heading-only postings of removed passages */
 
 	return log(1.0 + (n - df + 0.5) / (df + 0.5));
 }
@@ -546,8 +568,14 @@ ix_score_term(struct kb_index *ix, uint32_t t, double w)
 
 		if (pp->removed)
 			continue;
-		f = po->tf + KB_HEAD_W * po->hf;
-		s = w * idf * f * (KB_K1 + 1) / (f + KB_K1 * (1 - KB_B + KB_B * pp->ntok / avg));
+		/* BM25 on the body, plus a bonus when the word is in the passage's
+		 * title or heading path: headings say what a section is about, but
+		 * every passage under them shares them, so they add, not replace. */
+		f = po->tf;
+		s = f > 0 ? idf * f * (KB_K1 + 1) / (f + KB_K1 * (1 - KB_B + KB_B * pp->ntok / avg)) : 0;
+		if (po->hf > 0)
+			s += KB_HEAD_W * idf * po->hf / (po->hf + 1.0);
+		s *= w;
 		if (ix_tls.acc[po->p] == 0)
 			ix_tls.touched[ix_tls.ntouched++] = po->p;
 		ix_tls.acc[po->p] += (float)s;
@@ -643,7 +671,16 @@ kb_index_query(struct kb_index *ix, const char *q, struct kb_qinfo *qi)
 			kb_text_stem(toks[k].low, toks[k].stem);
 		}
 		t = kb_index_term_id(ix, toks[k].stem);
-		if (t == KB_NOTERM || ix->terms[t].n == 0)
+		if (t != KB_NOTERM && ix->terms[t].n == 0) {
+			/* Known only from the synonyms list: use its first used synonym. */
+			uint32_t u = KB_NOTERM;
+
+			for (j = 0; j < 4 && u == KB_NOTERM; j++)
+				if (ix->terms[t].eq[j] != KB_NOTERM && ix->terms[ix->terms[t].eq[j]].n > 0)
+					u = ix->terms[t].eq[j];
+			t = u;
+		}
+		if (t == KB_NOTERM)
 			t = ix_typo(ix, &toks[k]);
 		for (j = 0; j < nq; j++)
 			dup |= qi->term[order[j]] == t && t != KB_NOTERM;

@@ -9,7 +9,7 @@
 
 #define KB_MODEL_NF 7
 
-static const double kb_model_bias = -4.237869;
-static const double kb_model_w[KB_MODEL_NF] = {2.331481, -1.438557, 2.714442, 2.426506, 1.883147, 0.910672, -0.177534};
+static const double kb_model_bias = -4.443425;
+static const double kb_model_w[KB_MODEL_NF] = {2.204626, -1.515995, 2.513796, 3.026797, 1.623135, 1.037430, -0.069811};
 
 #endif
