@@ -102,7 +102,7 @@ export function mountKnowledge(el, app) {
 			clear(askOut,
 				h('div', { class: 'ask-verdict ' + (hand ? 'verdict-handoff' : 'verdict-answer'), id: 'ask-verdict' },
 					h('strong', { text: hand ? 'Would hand off to a person' : 'Would answer' }),
-					h('span', { text: ' — ' + (r.why || (hand ? REASONS[r.reason] || r.reason : '')) })),
+					h('span', { text: ' — ' + (r.why ? r.why.replace(/^would (answer|hand off):\s*/i, '') : (hand ? REASONS[r.reason] || r.reason : 'confidence is at or above the threshold')) })),
 				h('dl', { class: 'ask-facts' },
 					h('dt', null, 'Confidence'), h('dd', null, h('meter', { min: '0', max: '1', value: String(r.confidence || 0), low: String(r.threshold ?? 0.5), optimum: '1', 'aria-label': 'Confidence' }), ' ' + pct(r.confidence)),
 					h('dt', null, 'Threshold'), h('dd', { text: pct(r.threshold) }),
