@@ -1,0 +1,327 @@
+// inbox.js: the three-pane inbox. Left: views and filters. Middle: the live
+// conversation list (or search results). Right: the open conversation.
+import { h, clear, ago, toast, store, snippet, STATUS_LABEL, reasonText, initials } from './util.js';
+import { get, qs } from './api.js';
+import { mountConversation } from './conversation.js';
+
+const BUILTIN_VIEWS = [
+	{ id: 'needs', name: 'Needs a person', f: { status: 'needs_human' } },
+	{ id: 'mine', name: 'Assigned to me', f: { assignee: 'me', status: 'open,needs_human,pending' } },
+	{ id: 'unassigned', name: 'Unassigned', f: { assignee: 'none', status: 'open,needs_human,pending' } },
+	{ id: 'open', name: 'All open', f: { status: 'open,needs_human,pending' } },
+	{ id: 'resolved', name: 'Resolved', f: { status: 'resolved' } },
+	{ id: 'all', name: 'Everything', f: {} },
+];
+const FILTER_KEYS = ['status', 'mode', 'assignee', 'channel', 'site', 'tags_any', 'created_after', 'created_before'];
+
+// Unread state per member, kept in this browser (the server has no read-state API yet).
+function seenKey(app) { return 'baton.seen.' + app.me.id; }
+function isUnread(app, c) {
+	const seen = store.get(seenKey(app), {});
+	return !seen[c.id] || Date.parse(c.updated_at) > seen[c.id];
+}
+export function markSeen(app, c) {
+	const seen = store.get(seenKey(app), {});
+	seen[c.id] = Math.max(seen[c.id] || 0, Date.parse(c.updated_at) || Date.now());
+	const keys = Object.keys(seen);
+	if (keys.length > 2000) keys.slice(0, keys.length - 2000).forEach((k) => delete seen[k]);
+	store.set(seenKey(app), seen);
+}
+
+// Does a conversation pass the current filters? (Used for live updates.)
+function matches(app, f, c) {
+	if (f.status && !f.status.split(',').includes(c.status)) return false;
+	if (f.mode && c.mode !== f.mode) return false;
+	if (f.channel && c.channel !== f.channel) return false;
+	if (f.site && (c.site || '') !== f.site) return false;
+	if (f.assignee === 'me' && c.assignee_id !== app.me.id) return false;
+	if (f.assignee === 'none' && c.assignee_id) return false;
+	if (f.assignee && f.assignee !== 'me' && f.assignee !== 'none' && c.assignee_id !== f.assignee) return false;
+	if (f.created_after && Date.parse(c.created_at) < Date.parse(f.created_after)) return false;
+	if (f.created_before && Date.parse(c.created_at) >= Date.parse(f.created_before) + 86400000) return false;
+	if (f.tags_any) {
+		const want = f.tags_any.split(',').map(Number);
+		if (!c.tags || !c.tags.some((t) => want.includes(t.tag_id))) return false;
+	}
+	return true;
+}
+
+export function mountInbox(el, app, parts) {
+	const viewsKey = 'baton.views.' + app.me.id;
+	const st = {
+		view: store.get('baton.view.' + app.me.id, 'needs'),
+		f: {},
+		items: [],
+		cursor: null,
+		q: '',
+		results: null,
+		openId: parts[1] || null,
+		conv: null,
+		tags: [],
+	};
+	const sv = store.get(viewsKey, []).find((v) => v.id === st.view);
+	st.f = { ...((BUILTIN_VIEWS.find((v) => v.id === st.view) || sv || BUILTIN_VIEWS[0]).f) };
+
+	const left = h('aside', { class: 'pane pane-left', 'aria-label': 'Views and filters' });
+	const mid = h('section', { class: 'pane pane-mid', 'aria-label': 'Conversations' });
+	const right = h('section', { class: 'pane pane-right', 'aria-label': 'Open conversation' });
+	clear(el, h('div', { class: 'inbox' }, left, mid, right));
+
+	/* ----- left: views and filters ----- */
+	const viewList = h('ul', { class: 'views', role: 'list' });
+	function renderViews() {
+		const saved = store.get(viewsKey, []);
+		const item = (v, removable) => h('li', null,
+			h('button', {
+				type: 'button', class: 'view' + (st.view === v.id ? ' active' : ''), 'aria-pressed': String(st.view === v.id),
+				onclick: () => pickView(v),
+			}, h('span', { text: v.name }), h('span', { class: 'view-count', 'data-view': v.id })),
+			removable ? h('button', {
+				type: 'button', class: 'view-x', 'aria-label': `Delete view ${v.name}`,
+				onclick: () => { store.set(viewsKey, store.get(viewsKey, []).filter((x) => x.id !== v.id)); renderViews(); },
+			}, '×') : null);
+		clear(viewList,
+			BUILTIN_VIEWS.map((v) => item(v, false)),
+			saved.length ? h('li', { class: 'views-sep', text: 'Saved views' }) : null,
+			saved.map((v) => item(v, true)));
+		refreshCounts();
+	}
+	async function refreshCounts() {
+		// Only the "needs a person" count matters at a glance; one cheap query.
+		try {
+			const r = await get('/conversations' + qs({ status: 'needs_human', limit: 100 }));
+			const n = r.items.length + (r.next_cursor ? '+' : '');
+			const b = viewList.querySelector('[data-view="needs"]');
+			if (b) { b.textContent = r.items.length ? String(n) : ''; b.classList.toggle('count-alert', r.items.length > 0); }
+		} catch { /* ignore */ }
+	}
+	function pickView(v) {
+		st.view = v.id;
+		st.f = { ...v.f };
+		store.set('baton.view.' + app.me.id, v.id);
+		renderViews();
+		fillFilters();
+		load();
+	}
+
+	const ff = {};
+	const sel = (id, label, opts) => {
+		ff[id] = h('select', { id: 'f-' + id, name: id }, opts.map(([v, t]) => h('option', { value: v }, t)));
+		return h('div', { class: 'field' }, h('label', { for: 'f-' + id }, label), ff[id]);
+	};
+	const inp = (id, label, type, extra) => {
+		ff[id] = h('input', { id: 'f-' + id, name: id, type, ...extra });
+		return h('div', { class: 'field' + (type === 'date' ? ' field-half' : '') }, h('label', { for: 'f-' + id }, label), ff[id]);
+	};
+	const filterForm = h('form', { class: 'filters', 'aria-label': 'Filters' },
+		h('h2', { class: 'pane-title' }, 'Filters'),
+		sel('status', 'Status', [['', 'Any status'], ['open', STATUS_LABEL.open], ['needs_human', STATUS_LABEL.needs_human], ['pending', STATUS_LABEL.pending], ['resolved', STATUS_LABEL.resolved], ['open,needs_human,pending', 'Not resolved']]),
+		sel('mode', 'Mode', [['', 'Agent or person'], ['agent', 'Agent answering'], ['manual', 'Person answering']]),
+		sel('assignee', 'Assignee', [['', 'Anyone'], ['me', 'Mine'], ['none', 'Unassigned'], ...app.members.filter((m) => m.id !== app.me.id).map((m) => [m.id, m.name || m.email])]),
+		sel('channel', 'Channel', [['', 'Any channel'], ['widget', 'Chat widget'], ['email', 'Email'], ['api', 'API']]),
+		inp('site', 'Site', 'text', { placeholder: 'e.g. Site-101', list: 'site-list' }),
+		h('datalist', { id: 'site-list' }),
+		sel('tags_any', 'Tag', [['', 'Any tag']]),
+		h('div', { class: 'field-row' }, inp('created_after', 'From', 'date'), inp('created_before', 'To', 'date')),
+		h('div', { class: 'filter-actions' },
+			h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => { st.f = {}; st.view = ''; fillFilters(); renderViews(); load(); } }, 'Clear'),
+			h('button', { type: 'button', class: 'btn btn-small', id: 'save-view', onclick: saveView }, 'Save as view')));
+	filterForm.addEventListener('change', () => {
+		st.f = {};
+		for (const k of FILTER_KEYS) if (ff[k] && ff[k].value) st.f[k] = ff[k].value.trim();
+		st.view = '';
+		renderViews();
+		load();
+	});
+	filterForm.addEventListener('submit', (e) => e.preventDefault());
+	function fillFilters() {
+		for (const k of FILTER_KEYS) if (ff[k]) {
+			const v = st.f[k] || '';
+			if (ff[k].tagName === 'SELECT' && v && ![...ff[k].options].some((o) => o.value === v)) ff[k].appendChild(h('option', { value: v }, v));
+			ff[k].value = v;
+		}
+	}
+	function saveView() {
+		const box = h('div', { class: 'save-view' });
+		const name = h('input', { 'aria-label': 'View name', placeholder: 'Name this view', id: 'view-name' });
+		const ok = h('button', { type: 'submit', class: 'btn btn-primary btn-small' }, 'Save');
+		const form = h('form', { class: 'inline-form' }, name, ok);
+		form.addEventListener('submit', (e) => {
+			e.preventDefault();
+			if (!name.value.trim()) return;
+			const v = { id: 'v' + Date.now(), name: name.value.trim(), f: { ...st.f } };
+			store.set(viewsKey, [...store.get(viewsKey, []), v]);
+			st.view = v.id;
+			box.remove();
+			renderViews();
+			toast(`Saved the view “${v.name}”.`, 'ok');
+		});
+		box.appendChild(form);
+		filterForm.appendChild(box);
+		name.focus();
+	}
+	clear(left, h('h2', { class: 'pane-title' }, 'Views'), viewList, filterForm);
+	get('/tags').then((r) => {
+		st.tags = r.items || [];
+		for (const t of st.tags) ff.tags_any.appendChild(h('option', { value: String(t.id) }, (t.group_name ? t.group_name + ': ' : '') + t.name));
+		fillFilters();
+	}).catch(() => {});
+
+	/* ----- middle: search + list ----- */
+	const search = h('input', { type: 'search', id: 'search', placeholder: 'Search messages and notes', 'aria-label': 'Search messages and notes', autocomplete: 'off' });
+	const searchForm = h('form', { class: 'search', role: 'search' }, search);
+	const listHead = h('div', { class: 'list-head' });
+	const list = h('ul', { class: 'conv-list', id: 'conv-list', role: 'listbox', 'aria-label': 'Conversations', tabindex: '0' });
+	const more = h('button', { type: 'button', class: 'btn btn-ghost btn-block', hidden: true, onclick: () => load(true) }, 'Load more');
+	clear(mid, searchForm, listHead, list, more);
+	let searchTimer = null;
+	searchForm.addEventListener('submit', (e) => { e.preventDefault(); runSearch(); });
+	search.addEventListener('input', () => { clearTimeout(searchTimer); searchTimer = setTimeout(runSearch, 250); });
+	search.addEventListener('keydown', (e) => { if (e.key === 'Escape') { search.value = ''; runSearch(); } });
+
+	async function runSearch() {
+		st.q = search.value.trim();
+		if (!st.q) { st.results = null; renderList(); return; }
+		try {
+			const r = await get('/search' + qs({ q: st.q, ...st.f, limit: 50 }));
+			st.results = r.items || [];
+		} catch (ex) {
+			st.results = [];
+			toast(ex.message, 'error');
+		}
+		renderList();
+	}
+
+	async function load(append) {
+		try {
+			const r = await get('/conversations' + qs({ ...st.f, limit: 50, cursor: append ? st.cursor : '' }));
+			st.items = append ? st.items.concat(r.items) : r.items;
+			st.cursor = r.next_cursor;
+		} catch (ex) {
+			toast(ex.message, 'error');
+			st.items = [];
+		}
+		if (st.q) runSearch(); else renderList();
+		const sites = new Set(st.items.map((c) => c.site).filter(Boolean));
+		clear(filterForm.querySelector('#site-list'), [...sites].sort().map((s) => h('option', { value: s })));
+	}
+
+	function describeFilters() {
+		const v = BUILTIN_VIEWS.find((x) => x.id === st.view) || store.get(viewsKey, []).find((x) => x.id === st.view);
+		return v ? v.name : Object.keys(st.f).length ? 'Filtered' : 'Everything';
+	}
+
+	function row(c, extra) {
+		const unread = isUnread(app, c) && c.id !== st.openId;
+		const flagged = c.status === 'needs_human';
+		const who = c.contact_name || c.contact_email || 'Visitor';
+		const li = h('li', {
+			class: 'conv' + (flagged ? ' conv-flagged' : '') + (unread ? ' conv-unread' : '') + (c.id === st.openId ? ' conv-open' : ''),
+			role: 'option', 'aria-selected': String(c.id === st.openId), tabindex: '-1', 'data-id': c.id,
+			'data-number': String(c.number),
+		},
+		h('div', { class: 'conv-top' },
+			unread ? h('span', { class: 'dot', title: 'Unread' }, h('span', { class: 'sr', text: 'Unread. ' })) : null,
+			h('span', { class: 'conv-who', text: who }),
+			h('span', { class: 'conv-num', text: '#' + c.number }),
+			h('time', { class: 'conv-time', datetime: c.updated_at, text: ago(c.updated_at) })),
+		h('div', { class: 'conv-mid' },
+			flagged ? h('span', { class: 'badge badge-alert', text: 'Needs a person' }) : h('span', { class: 'badge badge-' + c.status, text: STATUS_LABEL[c.status] || c.status }),
+			flagged && c.handoff_reason ? h('span', { class: 'reason', text: reasonText(c) }) : null,
+			c.site ? h('span', { class: 'chip', text: c.site }) : null,
+			c.assignee_id ? h('span', { class: 'avatar avatar-xs', title: 'Assigned to ' + app.memberName(c.assignee_id), text: initials(app.memberName(c.assignee_id)) }) : null),
+		extra || h('p', { class: 'conv-preview', text: c.preview || '' }));
+		li.addEventListener('click', () => open(c.id));
+		return li;
+	}
+
+	function renderList() {
+		if (st.results) {
+			const filtered = Object.keys(st.f).length > 0;
+			clear(listHead, h('span', null, `${st.results.length} match${st.results.length === 1 ? '' : 'es'} for “${st.q}”` + (filtered ? ` in ${describeFilters()}` : '')),
+				filtered ? h('button', { type: 'button', class: 'link', onclick: () => pickView(BUILTIN_VIEWS.find((v) => v.id === 'all')) }, 'Search everything')
+					: h('button', { type: 'button', class: 'link', onclick: () => { search.value = ''; runSearch(); } }, 'Clear search'));
+			clear(list, st.results.length ? st.results.map((r) => row(r, h('p', { class: 'conv-preview snippet' },
+				h('span', { class: 'snip-kind', text: r.internal ? 'Note' : r.author_kind === 'agent' ? 'Agent' : r.author_kind === 'member' ? 'Team' : 'Visitor' }),
+				snippet(r.snippet))))
+				: h('li', { class: 'empty', text: 'Nothing matches. Try fewer words or clear the filters.' }));
+			more.hidden = true;
+			return;
+		}
+		clear(listHead, h('span', { class: 'list-title', text: describeFilters() }), h('span', { class: 'muted', text: `${st.items.length}${st.cursor ? '+' : ''} conversations` }));
+		clear(list, st.items.length ? st.items.map((c) => row(c)) : h('li', { class: 'empty', text: 'No conversations here. New ones appear live.' }));
+		more.hidden = !st.cursor;
+	}
+
+	// Arrow keys move through the list; Enter opens.
+	list.addEventListener('keydown', (e) => {
+		const rows = [...list.querySelectorAll('.conv')];
+		if (!rows.length) return;
+		let i = rows.indexOf(document.activeElement);
+		if (e.key === 'ArrowDown' || e.key === 'j') i = Math.min(rows.length - 1, i + 1);
+		else if (e.key === 'ArrowUp' || e.key === 'k') i = Math.max(0, i - 1);
+		else if (e.key === 'Enter' && i >= 0) { rows[i].click(); return; } else return;
+		e.preventDefault();
+		rows[i].focus();
+	});
+	list.addEventListener('focus', (e) => {
+		if (e.target === list) { const r = list.querySelector('.conv-open') || list.querySelector('.conv'); if (r) r.focus(); }
+	});
+
+	/* ----- right: the open conversation ----- */
+	let convView = null;
+	function open(id) {
+		if (location.hash !== '#/inbox/' + id) location.hash = '#/inbox/' + id;
+	}
+	function showConv(id) {
+		st.openId = id;
+		if (convView) convView.destroy();
+		convView = null;
+		if (!id) {
+			clear(right, h('div', { class: 'placeholder' },
+				h('h2', null, 'Pick a conversation'),
+				h('p', { class: 'muted', text: 'Threads flagged “Needs a person” were handed off by the agent and wait for your team. Use ↑ ↓ and Enter in the list.' })));
+			return;
+		}
+		convView = mountConversation(right, app, id, {
+			onConv: (c) => { markSeen(app, c); upsert(c); },
+		});
+		renderList();
+	}
+
+	function upsert(c) {
+		const i = st.items.findIndex((x) => x.id === c.id);
+		const keepTags = i >= 0 ? st.items[i].tags : [];
+		const merged = { tags: keepTags, ...(i >= 0 ? st.items[i] : {}), ...c };
+		if (i >= 0) st.items.splice(i, 1);
+		if (matches(app, st.f, merged)) {
+			st.items.unshift(merged);
+			st.items.sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
+		}
+		if (c.id === st.openId) markSeen(app, merged);
+		if (!st.results) renderList();
+	}
+
+	app.listeners.add((type, d) => {
+		if (d.conversation) {
+			upsert(d.conversation);
+			if (type === 'conversation.handoff' || type === 'conversation.created') {
+				refreshCounts();
+				const li = list.querySelector(`[data-id="${d.conversation.id}"]`);
+				if (li) li.classList.add('conv-new');
+			}
+			if (type === 'conversation.updated') refreshCounts();
+		}
+		if (convView) convView.onEvent(type, d);
+	});
+
+	renderViews();
+	fillFilters();
+	load();
+	showConv(st.openId);
+
+	return {
+		update(p) { if ((p[1] || null) !== st.openId) showConv(p[1] || null); },
+		destroy() { if (convView) convView.destroy(); },
+	};
+}
