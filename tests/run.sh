@@ -61,6 +61,11 @@ for t in tests/blackbox/test_*.py; do
 	run "blackbox/$(basename "$t" .py)" python3 "$t"
 done
 
+if [ -z "${ONLY:-}" ] && [ "${E2E:-1}" != 0 ] && [ -x scripts/e2e.sh ]; then
+	echo "== browser end-to-end (chromium + playwright-core)"
+	run e2e scripts/e2e.sh
+fi
+
 if [ -n "${ONLY:-}" ]; then
 	:
 elif [ -f ../shared/checks/contract.py ]; then
