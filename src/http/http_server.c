@@ -406,9 +406,9 @@ http_serve(const struct http_config *cfg)
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-	    /* Per-connection pool: bounds header size (MHD answers 431 beyond it)
-	     * and keeps idle SSE streams small. */
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
+	    /* Per-connection pool of 8 KB: bounds request headers (MHD answers 431
+	     * beyond it, like nginx's default) and keeps idle SSE streams under 16 KB. */
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(8 * 1024),
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 	    MHD_OPTION_END);
