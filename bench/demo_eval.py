@@ -3,7 +3,7 @@
 expected outcome of each question: answer (from the right document, with one
 of the expected strings) or hand off (with the right reason).
 
-usage: demo_eval.py BATON DATA_DIR [--split test|train|all] [--verbose]
+usage: demo_eval.py BATON DATA_DIR [--split test|train|all] [--questions FILE] [--verbose]
 Prints accuracy per category, AUROC of the confidence for "answered
 correctly", ECE, and mean answer length; the last line is machine-readable JSON."""
 import json, os, subprocess, sys, tempfile
@@ -29,7 +29,8 @@ def main():
     baton, data = sys.argv[1], sys.argv[2]
     split = sys.argv[sys.argv.index("--split") + 1] if "--split" in sys.argv else "all"
     here = os.path.dirname(os.path.abspath(__file__))
-    qs = [json.loads(l) for l in open(os.path.join(here, "..", "demo", "questions.jsonl"))]
+    qfile = sys.argv[sys.argv.index("--questions") + 1] if "--questions" in sys.argv else os.path.join(here, "..", "demo", "questions.jsonl")
+    qs = [json.loads(l) for l in open(qfile)]
     qs = [q for q in qs if split == "all" or q["split"] == split]
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
         for q in qs:

@@ -731,7 +731,10 @@ kb_index_query(struct kb_index *ix, const char *q, struct kb_qinfo *qi)
 		qi->idf_total += qi->idf[i];
 		for (j = 0; j < 4; j++)
 			qi->alt[i][j] = ix->terms[t].eq[j];
-		ix_wordnet(ix, toks[k].low, t, qi->alt[i]);
+		/* WordNet for rare words only: a lookup costs a file search, and
+		 * common words already match. */
+		if (ix->terms[t].bdf < 3)
+			ix_wordnet(ix, toks[k].low, t, qi->alt[i]);
 		if (qi->nterms >= KB_QMAX - 1)
 			break;
 	}

@@ -9,7 +9,7 @@
 
 #define KB_MODEL_NF 7
 
-static const double kb_model_bias = -4.443425;
-static const double kb_model_w[KB_MODEL_NF] = {2.204626, -1.515995, 2.513796, 3.026797, 1.623135, 1.037430, -0.069811};
+static const double kb_model_bias = -4.533870;
+static const double kb_model_w[KB_MODEL_NF] = {2.450315, -1.510832, 2.235747, 3.127601, 1.506939, 1.119838, -0.018299};
 
 #endif

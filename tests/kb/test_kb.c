@@ -388,10 +388,39 @@ test_threads(void)
 	kb_index_free(shared_ix);
 }
 
+/* Real files made by other tools (pandoc, groff): see bench/data/kestrel/README.md. */
+static void
+test_fixtures(void)
+{
+	struct kb_doc d;
+	struct errinfo ei = {0};
+	size_t i, items = 0, sections = 0, maxpage = 0;
+
+	if (kb_extract_file("tests/kb/fixtures/eligibility-criteria.docx", "eligibility-criteria.docx", &lim, &d, &ei) != ERR_OK) {
+		printf("skip: tests/kb/fixtures is not here (%s)\n", ei.msg);
+		return;
+	}
+	for (i = 0; i < d.n; i++) {
+		items += d.passages[i].kind == KB_LIST_ITEM;
+		sections += d.passages[i].section[0] != '\0';
+	}
+	CHECK(d.n > 30 && items > 20 && sections == d.n, "a pandoc DOCX: numbered criteria are list items under their headings");
+	kb_doc_free(&d);
+	memset(&ei, 0, sizeof(ei));
+	CHECK(kb_extract_file("tests/kb/fixtures/site-operations-manual.pdf", "site-operations-manual.pdf", &lim, &d, &ei) == ERR_OK,
+	    "a groff PDF extracts");
+	for (i = 0; i < d.n; i++)
+		if ((size_t)d.passages[i].page > maxpage)
+			maxpage = (size_t)d.passages[i].page;
+	CHECK(maxpage == 6 && d.passages[0].page == 1, "its passages carry pages 1 to 6");
+	kb_doc_free(&d);
+}
+
 int
 main(void)
 {
 	kb_limits_default(&lim);
+	test_fixtures();
 	test_markdown();
 	test_text_and_html();
 	test_docx_pdf();
