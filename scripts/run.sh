@@ -10,5 +10,7 @@ fi
 if [ -f "$DATA/demo-login.txt" ]; then
 	cat "$DATA/demo-login.txt"
 fi
-echo "Baton: http://$LISTEN/   (Ctrl-C stops it)"
+KEY=$(sed -n 's/^Widget key: *//p' "$DATA/demo-login.txt" 2>/dev/null)
+echo "Baton:     http://$LISTEN/   (Ctrl-C stops it)"
+[ -n "$KEY" ] && echo "Demo page: http://$LISTEN/demo.html?key=$KEY   (a site portal with the chat widget)"
 exec "$BIN" --data "$DATA" serve --listen "$LISTEN"

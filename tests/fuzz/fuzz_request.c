@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "core/jsonx.h"
+#include "core/util.h"
 #include "inbox/inbox.h"
 #include "store/store.h"
 
