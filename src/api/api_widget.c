@@ -193,16 +193,9 @@ api_sse_backlog(struct store *s, const struct api_sse *sub, int64_t after)
 
 	for (i = 0; i < json_array_size(rows); i++) {
 		json_t *e = json_array_get(rows, i);
-		struct bus_event ev = {
-			.id = jsonx_int(e, "id", 0),
-			.workspace_id = jsonx_str(e, "workspace_id"),
-			.conversation_id = jsonx_str(e, "conversation_id"),
-			.site = jsonx_str(e, "site"),
-			.internal = (int)jsonx_int(e, "internal", 0),
-			.type = jsonx_str(e, "type"),
-			.data = jsonx_str(e, "data"),
-		};
+		struct bus_event ev;
 
+		inbox_event_view(e, &ev);
 		if (api_sse_match(sub, &ev))
 			json_array_append(keep, e);
 	}

@@ -161,6 +161,16 @@ util_streq_ct(const char *a, const char *b)
 	return sodium_memcmp(a, b, la) == 0;
 }
 
+uint32_t
+util_fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
 int
 util_utf8_valid(const char *s, size_t n)
 {

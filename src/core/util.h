@@ -23,6 +23,8 @@ void util_hmac_sha256_hex(const void *key, size_t keylen, const void *data, size
 /* Constant-time comparison of two NUL-terminated strings. */
 int util_streq_ct(const char *a, const char *b);
 
+/* FNV-1a of a string, for small in-memory hash tables. */
+uint32_t util_fnv1a(const char *s);
 /* 1 when the n bytes are valid UTF-8 without NUL bytes. */
 int util_utf8_valid(const char *s, size_t n);
 /* Lowercase ASCII copy helper for short keys. */

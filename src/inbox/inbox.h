@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "core/bus.h"
 #include "core/err.h"
 #include "store/store.h"
 
@@ -83,6 +84,8 @@ void inbox_tx_abort(struct inbox_tx *tx);
 /* Record an event (stored now, published at commit). conv may be NULL. data is stolen. */
 err_t inbox_tx_event(struct inbox_tx *tx, const char *ws, const json_t *conv, int internal,
     const char *type, json_t *data);
+/* View a stored event row as a bus event (pointers into row). */
+void inbox_event_view(const json_t *row, struct bus_event *ev);
 err_t inbox_tx_timeline(struct inbox_tx *tx, const char *conv_id, const char *kind,
     const char *actor_kind, const char *actor_id, json_t *detail);
 

@@ -193,11 +193,7 @@ static pthread_mutex_t rl_mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned
 rl_slot(const char *key)
 {
-	unsigned h = 2166136261u;
-
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 16777619u;
-	return h % RL_SLOTS;
+	return util_fnv1a(key) % RL_SLOTS;
 }
 
 /* Returns 1 when key is over the limit. fail=1 records a failure, -1 clears. */

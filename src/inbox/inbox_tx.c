@@ -13,6 +13,18 @@
 
 static pthread_mutex_t tx_mu = PTHREAD_MUTEX_INITIALIZER;
 
+void
+inbox_event_view(const json_t *e, struct bus_event *ev)
+{
+	ev->id = jsonx_int(e, "id", 0);
+	ev->workspace_id = jsonx_str(e, "workspace_id");
+	ev->conversation_id = jsonx_str(e, "conversation_id");
+	ev->site = jsonx_str(e, "site");
+	ev->internal = (int)jsonx_int(e, "internal", 0);
+	ev->type = jsonx_str(e, "type");
+	ev->data = jsonx_str(e, "data");
+}
+
 err_t
 inbox_tx_begin(struct inbox_tx *tx, struct store *s)
 {
@@ -49,17 +61,9 @@ inbox_tx_commit(struct inbox_tx *tx)
 
 	if (!err) {
 		for (i = 0; i < json_array_size(tx->events); i++) {
-			json_t *e = json_array_get(tx->events, i);
-			struct bus_event ev = {
-				.id = jsonx_int(e, "id", 0),
-				.workspace_id = jsonx_str(e, "workspace_id"),
-				.conversation_id = jsonx_str(e, "conversation_id"),
-				.site = jsonx_str(e, "site"),
-				.internal = (int)jsonx_int(e, "internal", 0),
-				.type = jsonx_str(e, "type"),
-				.data = jsonx_str(e, "data"),
-			};
+			struct bus_event ev;
 
+			inbox_event_view(json_array_get(tx->events, i), &ev);
 			bus_publish(&ev);
 		}
 	}

@@ -10,6 +10,7 @@
 #include <wn.h>
 
 #include "core/alloc.h"
+#include "core/util.h"
 #include "kb_int.h"
 
 #define WN_CACHE 4096
@@ -26,11 +27,7 @@ static struct {
 static unsigned
 wn_slot(const char *w)
 {
-	unsigned h = 2166136261u;
-
-	for (; *w; w++)
-		h = (h ^ (unsigned char)*w) * 16777619u;
-	return h % WN_CACHE;
+	return util_fnv1a(w) % WN_CACHE;
 }
 
 static void
