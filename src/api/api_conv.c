@@ -407,14 +407,17 @@ void
 api_conv_claim(struct api_ctx *c)
 {
 	json_t *out = NULL;
+	/* Call before passing out: argument order is unspecified in C. */
+	err_t err = inbox_conv_claim(c->s, &c->p, c->params[0], &out, &c->ei);
 
-	conv_result(c, inbox_conv_claim(c->s, &c->p, c->params[0], &out, &c->ei), out);
+	conv_result(c, err, out);
 }
 
 void
 api_conv_assign(struct api_ctx *c)
 {
 	json_t *v = json_object_get(c->body, "assignee_id"), *out = NULL;
+	err_t err;
 
 	if (v == NULL || !(json_is_null(v) || json_is_string(v))) {
 		api_error(c, ERR_INVALID, "send {\"assignee_id\": member id or null}");
@@ -424,7 +427,8 @@ api_conv_assign(struct api_ctx *c)
 		api_error(c, ERR_INVALID, "assignee_id is not a member id");
 		return;
 	}
-	conv_result(c, inbox_conv_assign(c->s, &c->p, c->params[0], json_string_value(v), &out, &c->ei), out);
+	err = inbox_conv_assign(c->s, &c->p, c->params[0], json_string_value(v), &out, &c->ei);
+	conv_result(c, err, out);
 }
 
 void
@@ -432,18 +436,21 @@ api_conv_status(struct api_ctx *c)
 {
 	const char *st = api_body_str(c, "status");
 	json_t *out = NULL;
+	err_t err;
 
 	if (c->rs->status)
 		return;
-	conv_result(c, inbox_conv_status(c->s, &c->p, c->params[0], st, &out, &c->ei), out);
+	err = inbox_conv_status(c->s, &c->p, c->params[0], st, &out, &c->ei);
+	conv_result(c, err, out);
 }
 
 void
 api_conv_handback(struct api_ctx *c)
 {
 	json_t *out = NULL;
+	err_t err = inbox_conv_handback(c->s, &c->p, c->params[0], &out, &c->ei);
 
-	conv_result(c, inbox_conv_handback(c->s, &c->p, c->params[0], &out, &c->ei), out);
+	conv_result(c, err, out);
 }
 
 void

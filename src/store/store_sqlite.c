@@ -1178,6 +1178,8 @@ store_sqlite_open(const char *dir, struct errinfo *ei)
 	}
 	if (sq_migrate(q, ei))
 		goto fail;
+	/* Keep the planner's statistics fresh (cheap when nothing changed). */
+	sqlite3_exec(q->db, "PRAGMA optimize", NULL, NULL, NULL);
 	return &q->base;
 fail:
 	sq_close(&q->base);
