@@ -70,7 +70,7 @@ check-layers:
 	@scripts/check_layers.sh
 
 run: deps $(BIN)
-	@scripts/run.sh $(BIN)
+	@scripts/run.sh $(abspath $(BIN))
 
 test: deps $(BIN) $(TEST_BIN)
 	@BATON=$(abspath $(BIN)) BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run.sh
