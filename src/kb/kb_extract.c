@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -138,6 +139,11 @@ ext_child(int fd, const char *data, size_t n, const char *name, const struct kb_
 	size_t i;
 	char num[32];
 
+	/* Die with the parent, and hold none of its sockets or other pipes. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (fd > 3)
+		close_range(3, (unsigned)fd - 1, 0);
+	close_range((unsigned)fd + 1, ~0U, 0);
 	rl.rlim_cur = rl.rlim_max = (rlim_t)lim->cpu_seconds;
 	setrlimit(RLIMIT_CPU, &rl);
 #ifndef __SANITIZE_ADDRESS__
