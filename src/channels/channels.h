@@ -110,7 +110,7 @@ char *channels_email_seal(const char *data_dir, const char *plain);
 char *channels_email_open(const char *data_dir, const char *sealed);
 /* Mailbox settings: stored with the password sealed; returned without it. */
 err_t channels_email_mailbox_put(struct store *s, const char *data_dir, const char *ws,
-    json_t *req, json_t **out, struct errinfo *ei);
+    const char *actor, json_t *req, json_t **out, struct errinfo *ei);
 json_t *channels_email_mailbox_view(struct store *s, const char *ws);
 err_t channels_email_mailbox_check(struct store *s, const char *data_dir, const char *ws,
     json_t **out, struct errinfo *ei);
@@ -149,6 +149,8 @@ err_t channels_notify(struct store *s, const char *ws, const char *member_id, co
 /* ---- lifecycle (channels_email.c) ---- */
 
 err_t channels_start(const char *data_dir);
+/* The data directory given to channels_start (for the API), or NULL. */
+const char *channels_data_dir(void);
 void channels_stop(void);
 
 #endif
