@@ -324,6 +324,58 @@ email_conv_of_ref(struct store *s, const char *ws, const char *ref)
 	return id;
 }
 
+/* A subject without reply and forward prefixes, [#N] tokens, case and
+ * spacing, for comparison. */
+static void
+email_subject_key(const char *subj, char out[256])
+{
+	const char *p = subj ? subj : "";
+	size_t o = 0;
+	int again = 1;
+
+	while (again) {
+		again = 0;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncasecmp(p, "re:", 3) == 0 || strncasecmp(p, "aw:", 3) == 0 || strncasecmp(p, "sv:", 3) == 0) {
+			p += 3;
+			again = 1;
+		} else if (strncasecmp(p, "fw:", 3) == 0) {
+			p += 3;
+			again = 1;
+		} else if (strncasecmp(p, "fwd:", 4) == 0) {
+			p += 4;
+			again = 1;
+		} else if (p[0] == '[' && p[1] == '#') {
+			const char *e = strchr(p, ']');
+
+			if (e != NULL) {
+				p = e + 1;
+				again = 1;
+			}
+		}
+	}
+	for (; *p && o < 255; p++) {
+		if (p[0] == '[' && p[1] == '#') {
+			const char *e = strchr(p, ']');
+
+			if (e != NULL) {
+				p = e;
+				continue;
+			}
+		}
+		if (*p == ' ' || *p == '\t') {
+			if (o > 0 && out[o - 1] != ' ')
+				out[o++] = ' ';
+			continue;
+		}
+		out[o++] = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+}
+
 /* The conversation this mail belongs to, or NULL for a new one. */
 static char *
 email_thread_find(struct store *s, const char *ws, const struct mail *m)
@@ -364,12 +416,20 @@ email_thread_find(struct store *s, const char *ws, const struct mail *m)
 			json_decref(conv);
 		}
 	}
+	/* Headers rewritten or dropped (some Outlook and Apple Mail replies): the
+	 * same contact's open conversation with the same subject. */
 	if (id == NULL) {
-		json_t *conv = ST(s, conv_open_by_email, ws, m->from_addr);
+		json_t *convs = ST(s, conv_open_by_email, ws, m->from_addr);
+		char want[256], have[256];
+		size_t k;
 
-		if (conv != NULL)
-			id = xstrdup(jsonx_str(conv, "id"));
-		json_decref(conv);
+		email_subject_key(m->subject, want);
+		for (k = 0; k < json_array_size(convs) && id == NULL && want[0]; k++) {
+			email_subject_key(jsonx_str(json_array_get(convs, k), "subject"), have);
+			if (strcmp(want, have) == 0)
+				id = xstrdup(jsonx_str(json_array_get(convs, k), "id"));
+		}
+		json_decref(convs);
 	}
 	return id;
 }

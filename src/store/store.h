@@ -175,7 +175,8 @@ struct store_ops {
 	/* Outgoing rows that are queued and due. */
 	json_t *(*email_due)(struct store *s, int64_t now, int limit);
 	json_t *(*conv_by_number)(struct store *s, const char *ws, int64_t number);
-	/* The newest conversation (not resolved) of a contact e-mail: {id}. */
+	/* The newest conversations (not resolved) of a contact e-mail, newest
+	 * first: [{id, subject}]. */
 	json_t *(*conv_open_by_email)(struct store *s, const char *ws, const char *email);
 	err_t (*attachment_add)(struct store *s, json_t *a);
 	json_t *(*attachment_get)(struct store *s, const char *ws, const char *id);

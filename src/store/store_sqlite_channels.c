@@ -113,7 +113,7 @@ sq_conv_by_number(struct store *s, const char *ws, int64_t number)
 json_t *
 sq_conv_open_by_email(struct store *s, const char *ws, const char *email)
 {
-	return sq_row(Q(s), "SELECT c.id FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE c.workspace_id = ? AND lower(ct.email) = lower(?) AND c.status != 'resolved' ORDER BY c.updated_at DESC LIMIT 1", "ss", ws, email);
+	return sq_rows(Q(s), "SELECT c.id, c.subject FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE c.workspace_id = ? AND lower(ct.email) = lower(?) AND c.status != 'resolved' ORDER BY c.updated_at DESC LIMIT 20", "ss", ws, email);
 }
 
 err_t
