@@ -431,7 +431,7 @@ api_me_status(struct api_ctx *c)
 		return;
 	}
 	if (c->p.kind != P_MEMBER) {
-		api_error(c, ERR_FORBIDDEN, "only a member has a status");
+		api_error(c, ERR_INVALID, "an API token has no status; sign in as a member");
 		return;
 	}
 	p = chan_prefs(c);
@@ -449,7 +449,7 @@ api_me_prefs_put(struct api_ctx *c)
 	size_t i;
 
 	if (c->p.kind != P_MEMBER) {
-		api_error(c, ERR_FORBIDDEN, "only a member has preferences");
+		api_error(c, ERR_INVALID, "an API token has no preferences; sign in as a member");
 		return;
 	}
 	if (!json_is_object(email)) {
