@@ -116,6 +116,28 @@ void api_audit_verify(struct api_ctx *c);
 void api_health(struct api_ctx *c);
 void api_openapi(struct api_ctx *c);
 
+/* ---- channels (email, webhooks, on-call): api_channels.c ---- */
+void api_email_get(struct api_ctx *c);
+void api_email_put(struct api_ctx *c);
+void api_email_check(struct api_ctx *c);
+void api_email_messages(struct api_ctx *c);
+void api_webhooks_list(struct api_ctx *c);
+void api_webhooks_create(struct api_ctx *c);
+void api_webhooks_update(struct api_ctx *c);
+void api_webhooks_delete(struct api_ctx *c);
+void api_webhooks_deliveries(struct api_ctx *c);
+void api_webhooks_replay(struct api_ctx *c);
+void api_oncall_get(struct api_ctx *c);
+void api_oncall_put(struct api_ctx *c);
+void api_conv_ack(struct api_ctx *c);
+void api_me_status(struct api_ctx *c);
+void api_me_prefs_get(struct api_ctx *c);
+void api_me_prefs_put(struct api_ctx *c);
+void api_notifications_list(struct api_ctx *c);
+void api_notifications_read(struct api_ctx *c);
+void api_conv_attachments(struct api_ctx *c);
+void api_attachment_get(struct api_ctx *c);
+
 /* CORS for widget routes: adds the headers when the origin is allowed;
  * returns 0 and responds 403 when it is not. */
 int api_widget_cors(struct api_ctx *c, const char *ws);

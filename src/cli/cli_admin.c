@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "channels/channels.h"
 #include "cli.h"
 #include "core/jsonx.h"
 #include "core/log.h"
@@ -81,7 +82,9 @@ cli_serve(struct cli *c)
 		fprintf(stderr, "baton: cannot start the agent\n");
 		return 1;
 	}
+	channels_start(c->data);
 	rc = http_serve(&cfg);
+	channels_stop();
 	inbox_agent_stop();
 	return rc;
 }

@@ -157,6 +157,54 @@ struct store_ops {
 	    int page, int kind, const char *text, int64_t *id);
 	/* Passages of one document, in order. */
 	json_t *(*kb_passages)(struct store *s, int64_t doc_id);
+
+	/* ---- channels (email, webhooks, on-call) ---- */
+	json_t *(*mailbox_get)(struct store *s, const char *ws);
+	/* Insert or replace the workspace's mailbox row. */
+	err_t (*mailbox_put)(struct store *s, json_t *mb);
+	err_t (*mailbox_update)(struct store *s, const char *ws, json_t *fields);
+	json_t *(*mailbox_list)(struct store *s);
+	/* Returns the row id, -2 when (workspace, message_id, direction) exists, -1 on error. */
+	int64_t (*email_add)(struct store *s, json_t *e);
+	err_t (*email_update)(struct store *s, int64_t id, json_t *fields);
+	/* The row of a Message-ID in either direction (incoming first), or NULL. */
+	json_t *(*email_by_mid)(struct store *s, const char *ws, const char *message_id);
+	/* The email rows of a conversation, oldest first (without bodies). */
+	json_t *(*email_thread)(struct store *s, const char *conv_id);
+	json_t *(*email_list)(struct store *s, const char *ws, const char *status, int limit);
+	/* Outgoing rows that are queued and due. */
+	json_t *(*email_due)(struct store *s, int64_t now, int limit);
+	json_t *(*conv_by_number)(struct store *s, const char *ws, int64_t number);
+	/* The newest conversations (not resolved) of a contact e-mail, newest
+	 * first: [{id, subject}]. */
+	json_t *(*conv_open_by_email)(struct store *s, const char *ws, const char *email);
+	err_t (*attachment_add)(struct store *s, json_t *a);
+	json_t *(*attachment_get)(struct store *s, const char *ws, const char *id);
+	json_t *(*attachment_list)(struct store *s, const char *ws, const char *conv_id);
+	int64_t (*webhook_create)(struct store *s, json_t *w);
+	json_t *(*webhook_get)(struct store *s, const char *ws, int64_t id);
+	json_t *(*webhook_list)(struct store *s, const char *ws);
+	err_t (*webhook_update)(struct store *s, const char *ws, int64_t id, json_t *fields);
+	err_t (*webhook_delete)(struct store *s, const char *ws, int64_t id);
+	int64_t (*delivery_add)(struct store *s, json_t *d);
+	err_t (*delivery_update)(struct store *s, int64_t id, json_t *fields);
+	json_t *(*delivery_get)(struct store *s, const char *ws, int64_t id);
+	json_t *(*delivery_list)(struct store *s, const char *ws, int64_t webhook_id, int limit);
+	/* Pending deliveries due at now, joined with their webhook's url, secret, format. */
+	json_t *(*delivery_due)(struct store *s, int64_t now, int limit);
+	/* Replace the workspace's rota with the entries of the array. */
+	err_t (*rota_set)(struct store *s, const char *ws, json_t *entries);
+	json_t *(*rota_list)(struct store *s, const char *ws);
+	err_t (*escalation_put)(struct store *s, json_t *e);
+	json_t *(*escalation_get)(struct store *s, const char *conv_id);
+	err_t (*escalation_update)(struct store *s, const char *conv_id, json_t *fields);
+	json_t *(*escalation_due)(struct store *s, int64_t now, int limit);
+	int64_t (*notification_add)(struct store *s, json_t *n);
+	json_t *(*notification_list)(struct store *s, const char *ws, const char *member_id, int limit);
+	err_t (*notification_read)(struct store *s, const char *ws, const char *member_id, int64_t id,
+	    int64_t now);
+	json_t *(*member_prefs_get)(struct store *s, const char *ws, const char *member_id);
+	err_t (*member_prefs_put)(struct store *s, json_t *p);
 };
 
 struct store {

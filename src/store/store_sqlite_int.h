@@ -65,4 +65,42 @@ json_t *sq_export_messages(struct store *s, const char *ws, int64_t from, int64_
     int64_t after_id, int limit);
 json_t *sq_usage(struct store *s, const char *ws, int64_t from, int64_t to);
 
+/* store_sqlite_channels.c: email, webhooks, on-call, notifications. */
+json_t *sq_mailbox_get(struct store *s, const char *ws);
+err_t sq_mailbox_put(struct store *s, json_t *mb);
+err_t sq_mailbox_update(struct store *s, const char *ws, json_t *fields);
+json_t *sq_mailbox_list(struct store *s);
+int64_t sq_email_add(struct store *s, json_t *e);
+err_t sq_email_update(struct store *s, int64_t id, json_t *fields);
+json_t *sq_email_by_mid(struct store *s, const char *ws, const char *mid);
+json_t *sq_email_thread(struct store *s, const char *conv_id);
+json_t *sq_email_list(struct store *s, const char *ws, const char *status, int limit);
+json_t *sq_email_due(struct store *s, int64_t now, int limit);
+json_t *sq_conv_by_number(struct store *s, const char *ws, int64_t number);
+json_t *sq_conv_open_by_email(struct store *s, const char *ws, const char *email);
+err_t sq_attachment_add(struct store *s, json_t *a);
+json_t *sq_attachment_get(struct store *s, const char *ws, const char *id);
+json_t *sq_attachment_list(struct store *s, const char *ws, const char *conv_id);
+int64_t sq_webhook_create(struct store *s, json_t *w);
+json_t *sq_webhook_get(struct store *s, const char *ws, int64_t id);
+json_t *sq_webhook_list(struct store *s, const char *ws);
+err_t sq_webhook_update(struct store *s, const char *ws, int64_t id, json_t *fields);
+err_t sq_webhook_delete(struct store *s, const char *ws, int64_t id);
+int64_t sq_delivery_add(struct store *s, json_t *d);
+err_t sq_delivery_update(struct store *s, int64_t id, json_t *fields);
+json_t *sq_delivery_get(struct store *s, const char *ws, int64_t id);
+json_t *sq_delivery_list(struct store *s, const char *ws, int64_t webhook_id, int limit);
+json_t *sq_delivery_due(struct store *s, int64_t now, int limit);
+err_t sq_rota_set(struct store *s, const char *ws, json_t *entries);
+json_t *sq_rota_list(struct store *s, const char *ws);
+err_t sq_escalation_put(struct store *s, json_t *e);
+json_t *sq_escalation_get(struct store *s, const char *conv_id);
+err_t sq_escalation_update(struct store *s, const char *conv_id, json_t *fields);
+json_t *sq_escalation_due(struct store *s, int64_t now, int limit);
+int64_t sq_notification_add(struct store *s, json_t *n);
+json_t *sq_notification_list(struct store *s, const char *ws, const char *member_id, int limit);
+err_t sq_notification_read(struct store *s, const char *ws, const char *member_id, int64_t id, int64_t now);
+json_t *sq_member_prefs_get(struct store *s, const char *ws, const char *member_id);
+err_t sq_member_prefs_put(struct store *s, json_t *p);
+
 #endif
