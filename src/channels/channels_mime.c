@@ -33,7 +33,8 @@ mime_init_once(void)
 static char *
 mime_clean(const char *s, size_t n, size_t max)
 {
-	char *out = xmalloc(n + 1);
+	/* An invalid byte becomes U+FFFD (3 bytes): the output can grow 3x. */
+	char *out = xmalloc((n < max ? n : max) * 3 + 4);
 	size_t i = 0, o = 0;
 
 	while (i < n && o < max) {

@@ -102,6 +102,16 @@ test_charsets(void)
 	    "invalid UTF-8 parses");
 	CHECK(strstr(m.text, "\xff") == NULL && strstr(m.text, "\x01") == NULL, "invalid bytes replaced");
 	channels_mime_free(&m);
+	{
+		/* Found by fuzz_mime: every invalid byte becomes 3 bytes of U+FFFD. */
+		char raw[300];
+
+		memset(raw, 0x92, sizeof(raw) - 1);
+		raw[0] = '\n';
+		raw[sizeof(raw) - 1] = '\0';
+		CHECK(parse(raw, &m) && strlen(m.text) >= 3 * 250, "a body of invalid bytes grows safely");
+		channels_mime_free(&m);
+	}
 	CHECK(parse("From: a@x.test\nContent-Type: text/html; charset=utf-8\n\n<html><head><style>p{}</style></head>"
 	    "<body><p>Hello &amp; welcome</p><script>alert(1)</script><div>Is the <b>SAE</b> form due?</div>"
 	    "<blockquote>old text</blockquote></body></html>", &m), "HTML-only mail parses");
