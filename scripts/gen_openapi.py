@@ -68,6 +68,27 @@ ROUTES = [
     ("GET", "/widget/v1/conversations/{id}/messages", "The visitor's messages (never internal notes)", "visitor", None, None, 200),
     ("POST", "/widget/v1/conversations/{id}/messages", "Post a visitor message", "visitor", None, "MessageCreate", 201),
     ("GET", "/widget/v1/conversations/{id}/events", "Server-Sent Events for the visitor's conversation", "visitor", None, None, 200),
+    # e-mail channel, webhooks, on-call, notifications
+    ("GET", "/api/v1/channels/email", "The workspace's mailbox (without the password)", "member", "admin", None, 200),
+    ("PUT", "/api/v1/channels/email", "Save the mailbox: imap_url, smtp_url, username, password (stored encrypted), address, folder, poll_seconds, enabled", "member", "admin", None, 200),
+    ("POST", "/api/v1/channels/email/check", "Check connection: log in to IMAP and SMTP; {ok, imap:{ok,error}, smtp:{ok,error}}", "member", "admin", None, 200),
+    ("GET", "/api/v1/channels/email/messages", "Email log: every message in or out by Message-ID with status (accepted, refused, duplicate, queued, sent, failed) and reason", "member", "admin", None, 200),
+    ("GET", "/api/v1/webhooks", "Webhooks", "member", "admin", None, 200),
+    ("POST", "/api/v1/webhooks", "Create a webhook {url, format: generic|slack, events, secret?}; the secret is returned once", "member", "admin", None, 201),
+    ("PATCH", "/api/v1/webhooks/{id}", "Change a webhook", "member", "admin", None, 200),
+    ("DELETE", "/api/v1/webhooks/{id}", "Delete a webhook", "member", "admin", None, 200),
+    ("GET", "/api/v1/webhooks/{id}/deliveries", "Delivery log of a webhook", "member", "admin", None, 200),
+    ("POST", "/api/v1/webhook-deliveries/{id}/replay", "Replay a delivery", "member", "admin", None, 201),
+    ("GET", "/api/v1/oncall", "On-call rota, escalation settings, and who is on call now", "member", "viewer", None, 200),
+    ("PUT", "/api/v1/oncall", "Replace the rota {escalate_minutes, utc_offset_minutes, entries:[{member_id, role, weekday, start_minute, end_minute}]}", "member", "admin", None, 200),
+    ("POST", "/api/v1/conversations/{id}/ack", "Acknowledge a handoff: stops the escalation ladder", "member", "agent", None, 200),
+    ("GET", "/api/v1/conversations/{id}/attachments", "Attachments of a conversation", "member", "viewer", None, 200),
+    ("GET", "/api/v1/attachments/{id}", "Download an attachment (application/octet-stream)", "member", "viewer", None, 200),
+    ("PUT", "/api/v1/me/status", "Set presence {status: available|away|off_shift}", "member", "viewer", None, 200),
+    ("GET", "/api/v1/me/preferences", "Presence and e-mail notification preferences", "member", "viewer", None, 200),
+    ("PUT", "/api/v1/me/preferences", "Choose notifications by e-mail {email:{handoff,escalation,mention,assigned: bool}}", "member", "viewer", None, 200),
+    ("GET", "/api/v1/notifications", "The member's notifications", "member", "viewer", None, 200),
+    ("POST", "/api/v1/notifications/{id}/read", "Mark a notification read", "member", "viewer", None, 200),
 ]
 
 S = lambda **p: {"type": "object", "properties": p}

@@ -1,4 +1,4 @@
--- 003_channels.sql: the email channel, webhooks, on-call and notifications.
+-- 006_channels.sql: the email channel, webhooks, on-call and notifications.
 
 -- One mailbox per workspace. The password is sealed with the server key
 -- (libsodium crypto_secretbox, key file in the data directory).
