@@ -290,7 +290,13 @@ api_handle(struct store *s, const struct api_req *rq, struct api_resp *rs)
 			rs->status = 405;
 		goto out;
 	}
-	if (!api_parse_body(&c, found) || !api_authenticate(&c, found))
+	/* Who is calling comes before what they sent: strangers get 401, not
+	 * validation details, and bodies of the unauthorised are never parsed. */
+	if (rq->body_too_large) {
+		api_error(&c, ERR_TOO_LARGE, "the request body is too large");
+		goto out;
+	}
+	if (!api_authenticate(&c, found) || !api_parse_body(&c, found))
 		goto out;
 	found->fn(&c);
 	if (rs->status == 0)

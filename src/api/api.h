@@ -61,6 +61,8 @@ void api_init(void);
 void api_handle(struct store *s, const struct api_req *rq, struct api_resp *rs);
 void api_resp_free(struct api_resp *rs);
 
+/* 1 when the event revokes the stream's credential or scope: end it. */
+int api_sse_revoked(const struct api_sse *sub, const struct bus_event *ev);
 /* 1 when the stream may see the event. */
 int api_sse_match(const struct api_sse *sub, const struct bus_event *ev);
 /* Append one event in the text/event-stream format. */

@@ -349,6 +349,8 @@ api_conv_messages(struct api_ctx *c)
 void
 api_widget_messages(struct api_ctx *c)
 {
+	if (!api_widget_cors(c, c->p.workspace_id))
+		return;
 	conv_messages(c, 0);
 }
 

@@ -160,10 +160,33 @@ api_sse_free(struct api_sse *sub)
 }
 
 int
+api_sse_revoked(const struct api_sse *sub, const struct bus_event *ev)
+{
+	char want[160];
+
+	if (strcmp(ev->type, "auth.revoked") != 0 || ev->data == NULL)
+		return 0;
+	if (sub->p.kind == P_MEMBER) {
+		snprintf(want, sizeof(want), "session:%s", sub->p.session_hash);
+		if (sub->p.session_hash[0] && strcmp(ev->data, want) == 0)
+			return 1;
+		snprintf(want, sizeof(want), "member:%s", sub->p.id);
+		return strcmp(ev->data, want) == 0;
+	}
+	if (sub->p.kind == P_TOKEN) {
+		snprintf(want, sizeof(want), "token:%s", sub->p.id);
+		return strcmp(ev->data, want) == 0;
+	}
+	return 0;
+}
+
+int
 api_sse_match(const struct api_sse *sub, const struct bus_event *ev)
 {
 	size_t i;
 
+	if (strcmp(ev->type, "auth.revoked") == 0)
+		return 0;
 	if (ev->workspace_id == NULL || strcmp(ev->workspace_id, sub->p.workspace_id) != 0)
 		return 0;
 	if (sub->conv_id[0] != '\0')

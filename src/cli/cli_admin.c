@@ -52,8 +52,20 @@ cli_serve(struct cli *c)
 	struct http_config cfg = {"127.0.0.1:8080", c->data, 4, 15};
 	const char *v;
 	struct store *s;
-	int rc;
+	int rc, i;
 
+	for (i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--help") == 0 || strcmp(c->argv[i], "-h") == 0) {
+			printf("usage: baton [--data DIR] serve [--listen ADDR:PORT] [--workers N] [--heartbeat SECONDS]\n");
+			return 0;
+		}
+		if ((strcmp(c->argv[i], "--listen") && strcmp(c->argv[i], "--workers") && strcmp(c->argv[i], "--heartbeat")) ||
+		    i + 1 >= c->argc) {
+			fprintf(stderr, "baton: serve: unknown or incomplete option '%s' (see baton serve --help)\n", c->argv[i]);
+			return 2;
+		}
+		i++;
+	}
 	v = cli_opt(c, "--listen");
 	if (v != NULL)
 		cfg.listen = v;

@@ -79,8 +79,14 @@ util_parse_time(const char *s, int64_t *ms)
 			return ERR_INVALID;
 		}
 	}
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
-		return ERR_INVALID;
+	{
+		static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+		int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+		if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
+		    h > 23 || mi > 59 || se > 60)
+			return ERR_INVALID;
+	}
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
 	tm.tm_mday = d;

@@ -55,6 +55,13 @@ sse_on_event(void *ctx, const struct bus_event *ev)
 {
 	struct sse_stream *st = ctx;
 
+	if (api_sse_revoked(st->sub, ev)) {
+		pthread_mutex_lock(&st->mu);
+		st->closed = 1;
+		sse_wake(st);
+		pthread_mutex_unlock(&st->mu);
+		return;
+	}
 	if (!api_sse_match(st->sub, ev))
 		return;
 	pthread_mutex_lock(&st->mu);

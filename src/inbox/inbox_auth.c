@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/bus.h"
 #include "core/jsonx.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -18,6 +19,24 @@
 #define INVITE_TTL_MS (7LL * 24 * 3600 * 1000)
 #define LOGIN_WINDOW_MS (15LL * 60 * 1000)
 #define LOGIN_MAX_FAILS 10
+
+/* Tell open event streams that a credential or a member's scope changed:
+ * they end, and the client reconnects (and is checked) afresh. Not stored:
+ * there is nothing to replay. */
+static void
+auth_revoke_streams(const char *ws, const char *what, const char *id)
+{
+	char data[160];
+	struct bus_event ev;
+
+	snprintf(data, sizeof(data), "%s:%s", what, id);
+	memset(&ev, 0, sizeof(ev));
+	ev.workspace_id = ws;
+	ev.internal = 1;
+	ev.type = "auth.revoked";
+	ev.data = data;
+	bus_publish(&ev);
+}
 
 void
 principal_clear(struct principal *p)
@@ -286,7 +305,10 @@ inbox_logout(struct store *s, const struct principal *p)
 		ST(s, rollback);
 		return err;
 	}
-	return ST(s, commit);
+	err = ST(s, commit);
+	if (!err)
+		auth_revoke_streams(p->workspace_id, "session", p->session_hash);
+	return err;
 }
 
 static void
@@ -596,6 +618,8 @@ inbox_member_update(struct store *s, const struct principal *by, const char *id,
 		err_set(ei, err, "could not update the member");
 		goto out;
 	}
+	/* A new role or site scope applies to open streams too. */
+	auth_revoke_streams(by->workspace_id, "member", id);
 	*out = ST(s, member_get, by->workspace_id, id);
 	json_object_del(*out, "password_hash");
 out:
@@ -634,6 +658,8 @@ inbox_member_remove(struct store *s, const struct principal *by, const char *id,
 	else
 		ST(s, rollback);
 	json_decref(before);
+	if (!err)
+		auth_revoke_streams(by->workspace_id, "member", id);
 	return err ? err_set(ei, err, "could not remove the member") : ERR_OK;
 }
 
@@ -650,6 +676,8 @@ inbox_token_create(struct store *s, const struct principal *by, json_t *req, jso
 
 	if (name == NULL || *name == '\0' || strlen(name) > 80)
 		return err_set(ei, ERR_INVALID, "name must be 1 to 80 characters");
+	if (json_object_get(req, "role") != NULL && role == NULL)
+		return err_set(ei, ERR_INVALID, "role must be admin, agent or viewer");
 	if (r == ROLE_NONE || r == ROLE_OWNER)
 		return err_set(ei, ERR_INVALID, "role must be admin, agent or viewer");
 	if (r > by->role)
@@ -699,6 +727,8 @@ inbox_token_revoke(struct store *s, const struct principal *by, const char *id,
 		ST(s, rollback);
 	if (err == ERR_NOT_FOUND)
 		return err_set(ei, err, "no such token");
+	if (!err)
+		auth_revoke_streams(by->workspace_id, "token", id);
 	return err ? err_set(ei, err, "could not revoke the token") : ERR_OK;
 }
 

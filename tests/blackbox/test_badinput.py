@@ -42,6 +42,8 @@ def main():
             ("limit not a number", "GET", "/api/v1/conversations?limit=ten", None, {}),
             ("bad status filter", "GET", "/api/v1/conversations?status=closed", None, {}),
             ("bad date", "GET", "/api/v1/conversations?created_after=yesterday", None, {}),
+            ("an impossible date", "GET", "/api/v1/conversations?created_after=2026-02-30", None, {}),
+            ("a token role of the wrong type", "POST", "/api/v1/tokens", b'{"name": "x", "role": 3}', J),
             ("invalid UTF-8 in the query", "GET", "/api/v1/conversations?site=%ff%fe", None, {}),
             ("bad conversation id", "GET", "/api/v1/conversations/..%2F..%2Fetc", None, {}),
             ("unknown conversation", "GET", "/api/v1/conversations/cv_doesnotexist", None, {}),
@@ -62,6 +64,16 @@ def main():
             st, body, _ = m.raw(method, path, data, headers)
             check(f"{name}: 4xx in the error format", is_error(st, body), (st, body[:200]))
             check(f"{name}: the server keeps serving", srv.alive())
+        from harness import Client
+        st, body, _ = Client(srv.base).raw("POST", "/api/v1/conversations", b'{"broken', J)
+        check("a stranger's malformed body gets 401, not parse details", st == 401, (st, body))
+        st, body, _ = v.raw("GET", f"/widget/v1/conversations/{conv}/messages", None, {"Origin": "https://evil.example"})
+        m.call("PATCH", "/api/v1/settings", {"allowed_origins": ["https://good.example"]})
+        st, body, _ = v.raw("GET", f"/widget/v1/conversations/{conv}/messages", None, {"Origin": "https://evil.example"})
+        check("widget history refuses an origin outside the allowed list", st == 403, (st, body))
+        st, body, hd = v.raw("GET", f"/widget/v1/conversations/{conv}/messages", None, {"Origin": "https://good.example"})
+        check("and answers an allowed one with CORS headers", st == 200 and hd.get("Access-Control-Allow-Origin") == "https://good.example", (st, dict(hd)))
+        m.call("PATCH", "/api/v1/settings", {"allowed_origins": []})
         st, body, _ = m.raw("PUT", "/api/v1/conversations", b"{}", J)
         check("a wrong method is 405", st == 405 and is_error(st, body), (st, body))
         st, body, _ = v.raw("POST", "/widget/v1/conversations", b'{"widget_key": 5}', J)

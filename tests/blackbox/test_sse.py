@@ -88,6 +88,23 @@ def main():
         check("a stalled reader does not hold up a fast one", e is not None, time.time() - t0)
         stalled.close()
         ms.close()
+        # Revocation ends open streams: a revoked token, a logout, a removed member.
+        st, tok = m.call("POST", "/api/v1/tokens", {"name": "t", "role": "agent"})
+        ts = SSE(srv.base, "/api/v1/events", {"Authorization": "Bearer " + tok["token"]})
+        m2 = srv.member()
+        m2s = SSE(srv.base, "/api/v1/events", {"Cookie": m2.cookie_header()})
+        lyon2 = SSE(srv.base, "/api/v1/events", {"Cookie": lyon.cookie_header()})
+        time.sleep(0.3)
+        m.call("DELETE", f"/api/v1/tokens/{tok['id']}")
+        m2.call("POST", "/api/v1/auth/logout")
+        lyon_id = [x for x in m.call("GET", "/api/v1/members")[1]["items"] if x["email"] == "lyon@site.test"][0]["id"]
+        m.call("PATCH", f"/api/v1/members/{lyon_id}", {"sites": ["Site-101"]})
+        time.sleep(0.3)
+        v.call("POST", f"/widget/v1/conversations/{v.conv}/messages", {"body": "after-revoke"})
+        time.sleep(0.5 * SLOW)
+        check("a revoked token's stream ends", not ts.t.is_alive() and "after-revoke" not in "".join(ts.raw))
+        check("a logged-out session's stream ends", not m2s.t.is_alive() and "after-revoke" not in "".join(m2s.raw))
+        check("a member whose site scope changed is cut off until they reconnect", not lyon2.t.is_alive())
         check("the server is still serving", srv.alive())
     finally:
         srv.close()
