@@ -152,11 +152,6 @@ api_parse_body(struct api_ctx *c, const struct api_route *r)
 	const struct api_req *rq = c->rq;
 	json_error_t je;
 
-	if (rq->body_too_large) {
-		api_error(c, ERR_TOO_LARGE, "the request body is larger than %d bytes",
-		    (r->flags & API_F_UPLOAD) ? API_UPLOAD_MAX : API_BODY_MAX);
-		return 0;
-	}
 	if ((r->flags & (API_F_UPLOAD | API_F_NOJSON)) || strcmp(rq->method, "GET") == 0 ||
 	    strcmp(rq->method, "DELETE") == 0)
 		return 1;
@@ -293,7 +288,8 @@ api_handle(struct store *s, const struct api_req *rq, struct api_resp *rs)
 	/* Who is calling comes before what they sent: strangers get 401, not
 	 * validation details, and bodies of the unauthorised are never parsed. */
 	if (rq->body_too_large) {
-		api_error(&c, ERR_TOO_LARGE, "the request body is too large");
+		api_error(&c, ERR_TOO_LARGE, "the request body is larger than %d bytes",
+		    (found->flags & API_F_UPLOAD) ? API_UPLOAD_MAX : API_BODY_MAX);
 		goto out;
 	}
 	if (!api_authenticate(&c, found) || !api_parse_body(&c, found))

@@ -44,7 +44,6 @@ struct api_sse {
 	struct principal p;
 	char conv_id[40];     /* visitor stream: its conversation; member stream: "" */
 	int64_t last_id;      /* replay events after this id; -1 for none */
-	json_t *backlog;      /* unused by api; kept NULL */
 };
 
 struct api_resp {

@@ -155,7 +155,6 @@ api_sse_free(struct api_sse *sub)
 	if (sub == NULL)
 		return;
 	json_decref(sub->p.sites);
-	json_decref(sub->backlog);
 	free(sub);
 }
 

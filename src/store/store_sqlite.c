@@ -230,6 +230,13 @@ sq_exec(struct sq *q, const char *sql, const char *fmt, ...)
 	return sq_rc(q, rc);
 }
 
+/* err, or `none` when the statement succeeded but touched no row. */
+err_t
+sq_changed(struct sq *q, err_t err, err_t none)
+{
+	return !err && sqlite3_changes(q->db) == 0 ? none : err;
+}
+
 static int
 sq_ident_ok(const char *k)
 {
@@ -361,9 +368,7 @@ sq_update(struct sq *q, const char *table, const char *id, int64_t iid, const ch
 		sqlite3_bind_text(st, ++n, ws, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	err = sq_rc(q, rc);
-	if (!err && sqlite3_changes(q->db) == 0)
-		err = ERR_NOT_FOUND;
+	err = sq_changed(q, sq_rc(q, rc), ERR_NOT_FOUND);
 out:
 	buf_free(&sql);
 	return err;
@@ -593,11 +598,7 @@ static err_t
 sq_member_delete(struct store *s, const char *ws, const char *id)
 {
 	struct sq *q = (struct sq *)s;
-	err_t err = sq_exec(q, "DELETE FROM members WHERE id = ? AND workspace_id = ?", "ss", id, ws);
-
-	if (!err && sqlite3_changes(q->db) == 0)
-		err = ERR_NOT_FOUND;
-	return err;
+	return sq_changed(q, sq_exec(q, "DELETE FROM members WHERE id = ? AND workspace_id = ?", "ss", id, ws), ERR_NOT_FOUND);
 }
 
 static err_t
@@ -616,11 +617,7 @@ static err_t
 sq_invite_use(struct store *s, const char *token_hash, int64_t now)
 {
 	struct sq *q = (struct sq *)s;
-	err_t err = sq_exec(q, "UPDATE invites SET used_at = ? WHERE token_hash = ? AND used_at IS NULL", "is", now, token_hash);
-
-	if (!err && sqlite3_changes(q->db) == 0)
-		err = ERR_CONFLICT;
-	return err;
+	return sq_changed(q, sq_exec(q, "UPDATE invites SET used_at = ? WHERE token_hash = ? AND used_at IS NULL", "is", now, token_hash), ERR_CONFLICT);
 }
 
 static err_t
@@ -673,11 +670,7 @@ static err_t
 sq_token_revoke(struct store *s, const char *ws, const char *id, int64_t now)
 {
 	struct sq *q = (struct sq *)s;
-	err_t err = sq_exec(q, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND workspace_id = ? AND revoked_at IS NULL", "iss", now, id, ws);
-
-	if (!err && sqlite3_changes(q->db) == 0)
-		err = ERR_NOT_FOUND;
-	return err;
+	return sq_changed(q, sq_exec(q, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND workspace_id = ? AND revoked_at IS NULL", "iss", now, id, ws), ERR_NOT_FOUND);
 }
 
 /* ---- contacts, conversations, messages ---- */

@@ -14,7 +14,7 @@
 static err_t
 sqc_changed(struct store *s, err_t err)
 {
-	return !err && sqlite3_changes(Q(s)->db) == 0 ? ERR_NOT_FOUND : err;
+	return sq_changed(Q(s), err, ERR_NOT_FOUND);
 }
 
 json_t *

@@ -36,6 +36,7 @@ json_t *sq_rowobj(sqlite3_stmt *st);
 json_t *sq_rows(struct sq *q, const char *sql, const char *fmt, ...);
 json_t *sq_row(struct sq *q, const char *sql, const char *fmt, ...);
 err_t sq_exec(struct sq *q, const char *sql, const char *fmt, ...);
+err_t sq_changed(struct sq *q, err_t err, err_t none);
 err_t sq_insert(struct sq *q, const char *table, json_t *obj, int64_t *rowid);
 err_t sq_update(struct sq *q, const char *table, const char *id, int64_t iid, const char *ws,
     json_t *fields);

@@ -27,9 +27,7 @@ sq_tag_group_list(struct store *s, const char *ws)
 err_t
 sq_tag_group_delete(struct store *s, const char *ws, int64_t id)
 {
-	err_t err = sq_exec(Q(s), "DELETE FROM tag_groups WHERE id = ? AND workspace_id = ?", "is", id, ws);
-
-	return !err && sqlite3_changes(Q(s)->db) == 0 ? ERR_NOT_FOUND : err;
+	return sq_changed(Q(s), sq_exec(Q(s), "DELETE FROM tag_groups WHERE id = ? AND workspace_id = ?", "is", id, ws), ERR_NOT_FOUND);
 }
 
 int64_t
@@ -64,9 +62,7 @@ sq_tag_update(struct store *s, const char *ws, int64_t id, json_t *fields)
 err_t
 sq_tag_delete(struct store *s, const char *ws, int64_t id)
 {
-	err_t err = sq_exec(Q(s), "DELETE FROM tags WHERE id = ? AND workspace_id = ?", "is", id, ws);
-
-	return !err && sqlite3_changes(Q(s)->db) == 0 ? ERR_NOT_FOUND : err;
+	return sq_changed(Q(s), sq_exec(Q(s), "DELETE FROM tags WHERE id = ? AND workspace_id = ?", "is", id, ws), ERR_NOT_FOUND);
 }
 
 err_t
@@ -78,9 +74,7 @@ sq_conv_tag_add(struct store *s, json_t *ct)
 err_t
 sq_conv_tag_remove(struct store *s, const char *conv_id, int64_t tag_id)
 {
-	err_t err = sq_exec(Q(s), "DELETE FROM conversation_tags WHERE conversation_id = ? AND tag_id = ?", "si", conv_id, tag_id);
-
-	return !err && sqlite3_changes(Q(s)->db) == 0 ? ERR_NOT_FOUND : err;
+	return sq_changed(Q(s), sq_exec(Q(s), "DELETE FROM conversation_tags WHERE conversation_id = ? AND tag_id = ?", "si", conv_id, tag_id), ERR_NOT_FOUND);
 }
 
 json_t *
@@ -117,9 +111,7 @@ sq_rule_update(struct store *s, const char *ws, int64_t id, json_t *fields)
 err_t
 sq_rule_delete(struct store *s, const char *ws, int64_t id)
 {
-	err_t err = sq_exec(Q(s), "DELETE FROM rules WHERE id = ? AND workspace_id = ?", "is", id, ws);
-
-	return !err && sqlite3_changes(Q(s)->db) == 0 ? ERR_NOT_FOUND : err;
+	return sq_changed(Q(s), sq_exec(Q(s), "DELETE FROM rules WHERE id = ? AND workspace_id = ?", "is", id, ws), ERR_NOT_FOUND);
 }
 
 /* ---- dashboard ---- */
@@ -144,8 +136,9 @@ dash_q(struct store *s, const struct store_dash_filter *f, const char *rest)
 
 	snprintf(sql, sizeof(sql), "%s%s", DASH_SCOPE, rest);
 	/* Every query aggregates over the CTE s. */
-	return sq_rows(Q(s), sql, "ssiiis", f->workspace_id, f->site_group ? f->site_group : "Site",
-	    f->from, f->to ? f->to : (int64_t)1 << 62, f->tag_id, f->site);
+	return sq_rows(Q(s), sql, "ssiiiss", f->workspace_id, f->site_group ? f->site_group : "Site",
+	    f->from, f->to ? f->to : (int64_t)1 << 62, f->tag_id, f->site,
+	    f->topic_group ? f->topic_group : "Topic");
 }
 
 static json_t *
@@ -173,9 +166,7 @@ dash_median(struct store *s, const struct store_dash_filter *f, const char *expr
 json_t *
 sq_dashboard(struct store *s, const struct store_dash_filter *f)
 {
-	char rest[2048];
 	json_t *out = json_object(), *r;
-	const char *topic = f->topic_group ? f->topic_group : "Topic";
 
 	r = dash_q(s, f, "SELECT count(*) AS conversations, coalesce(sum(handoff_at IS NOT NULL), 0) AS handoffs, "
 	    "coalesce(sum(agent_resolved), 0) AS agent_resolved, coalesce(sum(resolved_at IS NOT NULL), 0) AS resolved FROM s");
@@ -200,16 +191,14 @@ sq_dashboard(struct store *s, const struct store_dash_filter *f)
 	    "SELECT handoff_reason AS reason, count(*) AS handoffs FROM s WHERE handoff_at IS NOT NULL GROUP BY handoff_reason ORDER BY handoffs DESC"));
 	json_object_set_new(out, "by_site", dash_q(s, f,
 	    "SELECT site, count(*) AS conversations, sum(handoff_at IS NOT NULL) AS handoffs FROM s GROUP BY site ORDER BY handoffs DESC, site"));
-	snprintf(rest, sizeof(rest),
+	json_object_set_new(out, "by_topic", dash_q(s, f,
 	    "SELECT t.id AS tag_id, t.name AS topic, t.colour, count(*) AS conversations, sum(s.handoff_at IS NOT NULL) AS handoffs "
 	    "FROM s JOIN conversation_tags x ON x.conversation_id = s.id JOIN tags t ON t.id = x.tag_id JOIN tag_groups g ON g.id = t.group_id "
-	    "WHERE g.name = '%s' GROUP BY t.id ORDER BY handoffs DESC, t.name", strchr(topic, '\'') ? "Topic" : topic);
-	json_object_set_new(out, "by_topic", dash_q(s, f, rest));
-	snprintf(rest, sizeof(rest),
+	    "WHERE g.name = ?7 GROUP BY t.id ORDER BY handoffs DESC, t.name"));
+	json_object_set_new(out, "heatmap", dash_q(s, f,
 	    "SELECT s.site, t.name AS topic, count(*) AS conversations, sum(s.handoff_at IS NOT NULL) AS handoffs "
 	    "FROM s JOIN conversation_tags x ON x.conversation_id = s.id JOIN tags t ON t.id = x.tag_id JOIN tag_groups g ON g.id = t.group_id "
-	    "WHERE g.name = '%s' GROUP BY s.site, t.name ORDER BY s.site, t.name", strchr(topic, '\'') ? "Topic" : topic);
-	json_object_set_new(out, "heatmap", dash_q(s, f, rest));
+	    "WHERE g.name = ?7 GROUP BY s.site, t.name ORDER BY s.site, t.name"));
 	return out;
 }
 
