@@ -34,9 +34,25 @@ until curl -fs "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1; do
 done
 
 mkdir -p build/screenshots
-BATON_URL="http://127.0.0.1:$PORT" BATON_DATA="$DATA" CHROMIUM="$CHROMIUM" SHOTS="$ROOT/build/screenshots" \
-	timeout 600 node tests/e2e/e2e.mjs
-rc=$?
+# Every tests/e2e/e2e*.mjs file runs against the same server, e2e.mjs (the
+# core loop) first; each prints its own "N passed, N failed", summed here.
+rc=0
+tp=0
+tf=0
+for f in tests/e2e/e2e.mjs $(ls tests/e2e/e2e?*.mjs 2>/dev/null | sort); do
+	out=$(mktemp)
+	BATON_URL="http://127.0.0.1:$PORT" BATON_DATA="$DATA" CHROMIUM="$CHROMIUM" SHOTS="$ROOT/build/screenshots" \
+		timeout 600 node "$f" 2>&1 | tee "$out"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+	rm -f "$out"
+	if [ -z "$line" ]; then echo "FAIL $f ended without a summary"; tf=$((tf + 1)); rc=1; continue; fi
+	tp=$((tp + ${line%% passed*}))
+	f_n=${line#*passed, }
+	f_n=${f_n%% failed*}
+	tf=$((tf + f_n))
+	[ "$f_n" = 0 ] || rc=1
+done
 [ $rc -eq 0 ] || { echo "(server log: last lines)"; tail -n 20 "$DATA/serve.log"; }
 echo "screenshots: build/screenshots/"
+echo "$tp passed, $tf failed"
 exit $rc
