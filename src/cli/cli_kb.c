@@ -1,17 +1,13 @@
-/* cli_kb.c: kb add/list/rm, ask (one question or a JSONL batch) and demo. */
+/* cli_kb.c: kb add/list/rm and ask (one question or a JSONL batch). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
-#include "core/embedded.h"
 #include "core/jsonx.h"
 #include "core/util.h"
 #include "inbox/inbox.h"
 #include "store/store.h"
-
-extern const struct embedded demo_files[];
 
 /* Resolve --workspace (an id or a name); without it, the only workspace. */
 static int
@@ -289,97 +285,6 @@ cli_ask(struct cli *c)
 			fclose(f);
 	}
 	fflush(stdout);
-	ST(s, close);
-	return rc;
-}
-
-/* A few conversations so the inbox is not empty on first look. */
-static void
-cli_demo_conversations(struct store *s, const char *ws)
-{
-	static const struct {
-		const char *site, *name, *text;
-	} seeds[] = {
-		{"Site-101", "Hannah Clarke", "What is the visit window for the Week 4 visit?"},
-		{"Site-202", "Luc Moreau", "Can frozen samples be shipped on a Friday?"},
-		{"Site-303", "Maria Lopez", "Our patient was hospitalised after the second dose, what do we do?"},
-		{"Site-101", "Tom Reed", "Is there parking for monitors at the hospital?"},
-		{"Site-202", "Claire Dubois", "Can I talk to someone at Meridian about our contract?"},
-	};
-	struct principal v;
-	size_t i;
-
-	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-		struct errinfo ei = {0};
-		json_t *conv = NULL, *msg = NULL;
-		char tok[80];
-
-		json_t *ctx = json_pack("{s:s,s:s,s:s}", "site", seeds[i].site, "name", seeds[i].name, "protocol", "BTN-301");
-
-		memset(&v, 0, sizeof(v));
-		if (inbox_conv_start(s, ws, "widget", ctx, tok, &conv, &ei)) {
-			json_decref(ctx);
-			continue;
-		}
-		json_decref(ctx);
-		if (inbox_visitor_lookup(s, jsonx_str(conv, "id"), tok, &v) == ERR_OK &&
-		    inbox_msg_post(s, &v, jsonx_str(conv, "id"), "visitor", seeds[i].text, 0, NULL, &msg, &ei) == ERR_OK)
-			inbox_agent_answer(s, ws, jsonx_str(conv, "id"), jsonx_int(msg, "id", 0));
-		principal_clear(&v);
-		json_decref(msg);
-		json_decref(conv);
-	}
-}
-
-int
-cli_demo(struct cli *c)
-{
-	const struct embedded *f;
-	struct errinfo ei = {0};
-	struct principal p;
-	struct store *s;
-	json_t *out = NULL;
-	char path[4096];
-	FILE *lf;
-	int n = 0, rc = 1;
-
-	s = cli_store(c);
-	if (s == NULL)
-		return 1;
-	inbox_set_agent_hook(NULL);
-	if (inbox_workspace_create(s, "BTN-301 demo", "demo@baton.example", &out, &ei)) {
-		fprintf(stderr, "baton: %s (the demo is already loaded? use another --data directory)\n", ei.msg);
-		goto out;
-	}
-	cli_principal(&p, jsonx_str(out, "workspace_id"));
-	for (f = demo_files; f->path != NULL; f++) {
-		const char *name = strrchr(f->path, '/') + 1;
-		json_t *doc = NULL;
-
-		if (strncmp(f->path, "/kb/", 4) != 0 && strncmp(f->path, "/copies/", 8) != 0)
-			continue;
-		if (inbox_kb_add(s, &p, NULL, f->data, f->len, name, "2026-09-01", &doc, &ei)) {
-			fprintf(stderr, "baton: demo document %s: %s\n", name, ei.msg);
-			continue;
-		}
-		n++;
-		json_decref(doc);
-	}
-	cli_demo_conversations(s, jsonx_str(out, "workspace_id"));
-	snprintf(path, sizeof(path), "%s/demo-login.txt", c->data);
-	lf = fopen(path, "w");
-	if (lf != NULL) {
-		chmod(path, 0600);
-		fprintf(lf, "Demo workspace: BTN-301 demo (%d documents)\nLog in as:      %s\nPassword:       %s\nWidget key:     %s\n",
-		    n, jsonx_str(out, "admin_email"), jsonx_str(out, "password"), jsonx_str(out, "widget_key"));
-		fclose(lf);
-	}
-	printf("Demo workspace \"BTN-301 demo\" loaded with %d documents and 5 conversations.\n", n);
-	printf("Log in as %s with password %s\n", jsonx_str(out, "admin_email"), jsonx_str(out, "password"));
-	printf("Try: baton --data %s ask \"what is the week 4 visit window?\"\n", c->data);
-	rc = 0;
-out:
-	json_decref(out);
 	ST(s, close);
 	return rc;
 }

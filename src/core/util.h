@@ -9,6 +9,9 @@
 
 /* Milliseconds since the Unix epoch, UTC. */
 int64_t util_now_ms(void);
+/* Fix the clock at ms (0: the real clock again). Only `baton demo` uses it,
+ * single-threaded, to replay a simulated month with its own timestamps. */
+void util_clock_fix(int64_t ms);
 /* RFC 3339 with milliseconds, e.g. 2026-11-24T09:10:44.123Z; out has room for 32. */
 void util_rfc3339(int64_t ms, char out[32]);
 /* Accepts YYYY-MM-DD, or full RFC 3339 with Z or an offset. */
