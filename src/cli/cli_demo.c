@@ -531,8 +531,11 @@ demo_act(struct demo *d, const struct act *a)
 		/* The site's coordinator closes threads the agent settled, too. */
 		inbox_conv_status(d->s, a->kind == ACT_SWEEP ? &d->members[c->site] : m, c->id, "resolved", &out, &ei);
 		json_decref(out);
-		if (a->kind == ACT_SWEEP && rnd_range(0, 99) < 40)
+		if (a->kind == ACT_SWEEP && rnd_range(0, 99) < 60) {
+			/* ...and files most of them by topic and phase. */
+			conv_tag(d, c, &d->members[c->site], q->topic);
 			conv_tag(d, c, &d->members[c->site], q->phase);
+		}
 		return;
 	}
 }

@@ -80,10 +80,18 @@ export function mountConversation(el, app, id, hooks) {
 			st.tags.filter((t) => !(c.tags || []).some((x) => x.tag_id === t.id)).map((t) => h('option', { value: String(t.id) }, (t.group_name ? t.group_name + ': ' : '') + t.name)));
 		tagSel.addEventListener('change', async () => {
 			if (!tagSel.value) return;
-			try { await post('/conversations/' + id + '/tags', { tag_id: Number(tagSel.value) }); await refreshConv(); } catch (ex) { toast(ex.message, 'error'); }
+			try {
+				const r = await post('/conversations/' + id + '/tags', { tag_id: Number(tagSel.value) });
+				const added = st.tags.find((t) => t.id === Number(tagSel.value));
+				if (r && r.replaced && added) toast(`${added.name} replaced ${r.replaced}: a thread has ${added.cardinality === 'one' ? 'exactly' : 'at most'} one ${added.group_name} tag.`, 'info');
+				await refreshConv();
+			} catch (ex) { toast(ex.message, 'error'); }
 		});
-		const tagChips = (c.tags || []).map((t) => h('span', { class: 'tag', title: `Added by ${t.source || 'someone'} ${ago(t.applied_at)}` },
+		// Provenance (T5): who or what applied each tag, and when.
+		const by = (t) => t.source === 'member' ? app.memberName(t.source_id) : t.source === 'rule' ? 'a rule' : t.source === 'agent' ? 'the agent' : 'someone';
+		const tagChips = (c.tags || []).map((t) => h('span', { class: 'tag tag-src-' + (t.source || 'member'), title: `Added by ${by(t)} ${ago(t.applied_at)}`, 'aria-label': `${t.name}, added by ${by(t)} ${ago(t.applied_at)}` },
 			h('span', { class: 'tag-dot', 'data-colour': t.colour || '' }), t.name,
+			h('small', { class: 'tag-src', text: t.source === 'member' ? initials(app.memberName(t.source_id)) : t.source === 'rule' ? 'rule' : t.source === 'agent' ? 'agent' : '' }),
 			w ? h('button', { type: 'button', class: 'tag-x', 'aria-label': 'Remove tag ' + t.name, onclick: async () => {
 				try { await del('/conversations/' + id + '/tags/' + t.tag_id); await refreshConv(); } catch (ex) { toast(ex.message, 'error'); }
 			} }, '×') : null));

@@ -5,6 +5,7 @@ import { get, post, setCsrf, events } from './api.js';
 import { mountInbox } from './inbox.js';
 import { mountKnowledge } from './knowledge.js';
 import { mountSettings } from './settings.js';
+import { mountReports } from './reports.js'; // reports (dashboard, handover, stale, usage)
 
 const root = document.getElementById('app');
 export const app = {
@@ -155,7 +156,9 @@ function buildShell() {
 		h('a', { class: 'brand', href: '#/inbox' }, h('img', { src: '/favicon.svg', alt: '' }), 'Baton'),
 		h('span', { class: 'ws-name', text: app.me.workspace.name }),
 		h('nav', { class: 'nav', 'aria-label': 'Main' },
-			nav('#/inbox', 'Inbox', 'inbox'), nav('#/knowledge', 'Knowledge', 'knowledge'), nav('#/settings', 'Settings', 'settings')),
+			nav('#/inbox', 'Inbox', 'inbox'), nav('#/knowledge', 'Knowledge', 'knowledge'),
+			nav('#/reports', 'Reports', 'reports'), // reports
+			 nav('#/settings', 'Settings', 'settings')),
 		h('div', { class: 'topbar-right' }, conn, bell, who, logout),
 		panel);
 	const main = h('div', { class: 'screen', id: 'screen' });
@@ -254,10 +257,13 @@ async function route() {
 	if (current && current.destroy) current.destroy();
 	app.listeners.clear();
 	clear(shell.main);
-	const mount = top === 'knowledge' ? mountKnowledge : top === 'settings' ? mountSettings : mountInbox;
+	const screens = {
+		knowledge: [mountKnowledge, 'Knowledge'], settings: [mountSettings, 'Settings'], reports: [mountReports, 'Reports'],
+	};
+	const [mount, title] = screens[top] || [mountInbox, 'Inbox'];
 	current = mount(shell.main, app, parts, params) || {};
-	current.top = top === 'knowledge' || top === 'settings' ? top : 'inbox';
-	document.title = (top === 'knowledge' ? 'Knowledge' : top === 'settings' ? 'Settings' : 'Inbox') + ' · Baton';
+	current.top = screens[top] ? top : 'inbox';
+	document.title = title + ' · Baton';
 }
 
 window.addEventListener('hashchange', route);

@@ -3,7 +3,9 @@
 import { h, clear, when, toast, pct } from './util.js';
 import { get, post, patch, del } from './api.js';
 
-const SECTIONS = [['agent', 'Agent'], ['members', 'Members'], ['widget', 'Widget'], ['tokens', 'API tokens'], ['notifications', 'Notifications']];
+const SECTIONS = [['agent', 'Agent'], ['members', 'Members'], ['tags', 'Tags'], ['rules', 'Rules'], ['widget', 'Widget'], ['tokens', 'API tokens'], ['notifications', 'Notifications']];
+const CARDINALITY = { one: 'exactly one per thread', at_most_one: 'at most one per thread', any: 'any number' };
+const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
 const ROLES = ['viewer', 'agent', 'admin', 'owner'];
 const ROLE_HELP = { viewer: 'reads everything, cannot reply', agent: 'replies, claims, resolves', admin: 'also settings, members, knowledge', owner: 'everything' };
 
@@ -18,11 +20,169 @@ export function mountSettings(el, app, parts) {
 		if (!SECTIONS.some(([k]) => k === sec)) sec = 'agent';
 		clear(nav, SECTIONS.map(([k, label]) => h('a', { href: '#/settings/' + k, class: 'subnav-link', 'aria-current': k === sec ? 'page' : null }, label)));
 		clear(body);
-		({ agent, members, widget, tokens, notifications })[sec](body);
+		({ agent, members, tags, rules, widget, tokens, notifications })[sec](body);
 	}
 
 	const admin = app.isAdmin();
 	const readOnly = admin ? null : h('p', { class: 'banner banner-info', text: 'Only admins can change these settings.' });
+
+	/* ----- tags and tag groups (T1, T2) ----- */
+	async function tags(box) {
+		let d;
+		try { d = await get('/tags'); } catch (ex) { clear(box, h('p', { class: 'form-error', text: ex.message })); return; }
+		const groups = d.groups || [];
+		const items = d.items || [];
+		const err = h('p', { class: 'form-error', role: 'alert', hidden: true });
+		const fail = (ex) => { err.textContent = ex.message; err.hidden = false; };
+		const reload = () => tags(box);
+		const tagRow = (t) => {
+			const name = h('input', { value: t.name, 'aria-label': 'Name of ' + t.name, disabled: !admin, maxlength: '64' });
+			const colour = h('input', { type: 'color', value: t.colour || '#5a7d8c', 'aria-label': 'Colour of ' + t.name, disabled: !admin });
+			const desc = h('input', { class: 'tag-desc', value: t.description || '', 'aria-label': 'Description of ' + t.name, disabled: !admin, placeholder: 'What belongs here (the agent uses it to suggest tags)' });
+			const save = h('button', { class: 'btn btn-small', type: 'button', hidden: true }, 'Save');
+			for (const i of [name, colour, desc]) i.addEventListener('input', () => { save.hidden = false; });
+			save.addEventListener('click', async () => {
+				try { await patch('/tags/' + t.id, { name: name.value.trim(), colour: colour.value, description: desc.value }); toast(`Saved the tag “${name.value.trim()}”.`, 'ok'); reload(); } catch (ex) { fail(ex); }
+			});
+			const rm = admin ? h('button', { class: 'btn btn-small btn-danger', type: 'button', 'aria-label': 'Delete the tag ' + t.name }, 'Delete') : null;
+			if (rm) rm.addEventListener('click', async () => {
+				if (!confirm(`Delete the tag “${t.name}”? It is taken off every conversation.`)) return;
+				try { await del('/tags/' + t.id); toast(`Deleted the tag “${t.name}”.`, 'ok'); reload(); } catch (ex) { fail(ex); }
+			});
+			return h('tr', null, h('td', null, colour), h('td', null, name), h('td', null, desc), h('td', { class: 'num' }, save, rm));
+		};
+		const groupCard = (g) => {
+			const mine = items.filter((t) => t.group_id === g.id);
+			const add = admin ? newTagForm(g.id) : null;
+			const rmg = admin ? h('button', { class: 'btn btn-small btn-danger', type: 'button', 'aria-label': 'Delete the group ' + g.name }, 'Delete group') : null;
+			if (rmg) rmg.addEventListener('click', async () => {
+				if (!confirm(`Delete the group “${g.name}”?`)) return;
+				try { await del('/tag-groups/' + g.id); reload(); } catch (ex) { fail(ex); }
+			});
+			return h('section', { class: 'card tag-group', 'aria-label': 'Tag group ' + g.name },
+				h('div', { class: 'card-head' }, h('h2', null, g.name, h('small', { class: 'muted', text: ' · ' + (CARDINALITY[g.cardinality] || g.cardinality) })), rmg),
+				g.cardinality !== 'any' ? h('p', { class: 'hint', text: 'Adding a second tag of this group to a thread replaces the first, and the thread says so.' }) : null,
+				mine.length ? h('table', { class: 'table' }, h('tbody', null, mine.map(tagRow))) : h('p', { class: 'muted', text: 'No tags in this group yet.' }),
+				add);
+		};
+		function newTagForm(groupId) {
+			const name = h('input', { placeholder: 'New tag name', 'aria-label': 'New tag name', maxlength: '64', required: true });
+			const colour = h('input', { type: 'color', value: '#5a7d8c', 'aria-label': 'New tag colour' });
+			const desc = h('input', { placeholder: 'Description', 'aria-label': 'New tag description' });
+			const f = h('form', { class: 'inline-form' }, colour, name, desc, h('button', { class: 'btn btn-small', type: 'submit' }, 'Add tag'));
+			f.addEventListener('submit', async (e) => {
+				e.preventDefault();
+				const body = { name: name.value.trim(), colour: colour.value, description: desc.value };
+				if (groupId) body.group_id = groupId;
+				try { await post('/tags', body); toast(`Added the tag “${body.name}”.`, 'ok'); reload(); } catch (ex) { fail(ex); }
+			});
+			return f;
+		}
+		const loose = items.filter((t) => !t.group_id);
+		let newGroup = null;
+		if (admin) {
+			const gname = h('input', { placeholder: 'Group name, e.g. Phase', 'aria-label': 'New group name', maxlength: '64', required: true });
+			const gcard = h('select', { 'aria-label': 'How many tags of the group a thread can have' }, Object.entries(CARDINALITY).map(([k, v]) => h('option', { value: k }, v)));
+			newGroup = h('form', { class: 'card inline-form', 'aria-label': 'New tag group' }, h('strong', null, 'New group'), gname, gcard, h('button', { class: 'btn btn-small', type: 'submit' }, 'Create group'));
+			newGroup.addEventListener('submit', async (e) => {
+				e.preventDefault();
+				try { await post('/tag-groups', { name: gname.value.trim(), cardinality: gcard.value }); reload(); } catch (ex) { fail(ex); }
+			});
+		}
+		clear(box, readOnly,
+			h('p', { class: 'hint', text: 'Tags organise threads by site, trial phase and topic. Each tag on a thread records who applied it (a member, a rule or the agent) and when.' }),
+			err, groups.map(groupCard),
+			h('section', { class: 'card', 'aria-label': 'Tags without a group' }, h('h2', null, 'Tags without a group'),
+				loose.length ? h('table', { class: 'table' }, h('tbody', null, loose.map(tagRow))) : h('p', { class: 'muted', text: 'None.' }),
+				admin ? newTagForm(null) : null),
+			newGroup);
+	}
+
+	/* ----- rules (T3) ----- */
+	async function rules(box) {
+		let d, t;
+		try { [d, t] = await Promise.all([get('/rules'), get('/tags')]); } catch (ex) { clear(box, h('p', { class: 'form-error', text: ex.status === 403 ? 'Only admins can see and change rules.' : ex.message })); return; }
+		const tagName = new Map((t.items || []).map((x) => [x.id, x.name]));
+		const list = (d.items || []).slice().sort((a, b) => a.position - b.position);
+		const describe = (r) => {
+			const c = r.conditions || {}, a = r.actions || {}, when = [], then = [];
+			if (c.text_any) when.push('the message mentions ' + c.text_any.map((x) => `“${x}”`).join(' or '));
+			if (c.pattern) when.push(`the message matches /${c.pattern}/`);
+			if (c.channel) when.push('it comes by ' + c.channel);
+			if (c.site) when.push('the site is ' + c.site);
+			if (c.tag_id) when.push('the thread has the tag ' + (tagName.get(c.tag_id) || '#' + c.tag_id));
+			if (a.add_tags) then.push('tag ' + a.add_tags.map((x) => tagName.get(x) || '#' + x).join(', '));
+			if (a.assign) then.push('assign to ' + app.memberName(a.assign));
+			if (a.priority) then.push('set priority ' + a.priority);
+			if (a.handoff) then.push('hand off to a person');
+			return `When ${when.join(' and ')}: ${then.join(', ')}.`;
+		};
+		const err = h('p', { class: 'form-error', role: 'alert', hidden: true, id: 'rule-error' });
+		const rows = list.map((r) => {
+			const on = h('input', { type: 'checkbox', checked: r.enabled, 'aria-label': 'Rule enabled: ' + r.name });
+			on.addEventListener('change', async () => {
+				try { await patch('/rules/' + r.id, { enabled: on.checked }); toast(`${on.checked ? 'Enabled' : 'Disabled'} “${r.name}”.`, 'ok'); } catch (ex) { on.checked = !on.checked; err.textContent = ex.message; err.hidden = false; }
+			});
+			const rm = h('button', { class: 'btn btn-small btn-danger', type: 'button', 'aria-label': 'Delete the rule ' + r.name }, 'Delete');
+			rm.addEventListener('click', async () => {
+				if (!confirm(`Delete the rule “${r.name}”?`)) return;
+				try { await del('/rules/' + r.id); rules(box); } catch (ex) { err.textContent = ex.message; err.hidden = false; }
+			});
+			return h('tr', null, h('td', { class: 'num', text: String(r.position) }), h('td', null, h('strong', null, r.name), h('br'), h('small', { class: 'muted', text: describe(r) })), h('td', null, h('label', { class: 'check' }, on, ' on')), h('td', { class: 'num' }, rm));
+		});
+		/* New rule */
+		const tagOpts = () => (t.items || []).map((x) => h('option', { value: String(x.id) }, (x.group_name ? x.group_name + ': ' : '') + x.name));
+		const f = {
+			name: h('input', { id: 'rule-name', required: true, maxlength: '100', placeholder: 'e.g. Safety words are SAE' }),
+			words: h('input', { id: 'rule-words', placeholder: 'serious adverse event, hospitalised' }),
+			pattern: h('input', { id: 'rule-pattern', placeholder: 'e.g. visit ?(window|date)' }),
+			channel: h('select', { id: 'rule-channel' }, h('option', { value: '' }, 'Any channel'), ['widget', 'email', 'api'].map((x) => h('option', { value: x }, x))),
+			site: h('input', { id: 'rule-site', placeholder: 'e.g. Site-101 (the widget’s data-site)' }),
+			hasTag: h('select', { id: 'rule-has-tag' }, h('option', { value: '' }, 'No tag condition'), tagOpts()),
+			addTag: h('select', { id: 'rule-add-tag' }, h('option', { value: '' }, 'No tag'), tagOpts()),
+			assign: h('select', { id: 'rule-assign' }, h('option', { value: '' }, 'Nobody'), app.members.filter((m) => m.role !== 'viewer').map((m) => h('option', { value: m.id }, m.name || m.email))),
+			priority: h('select', { id: 'rule-priority' }, h('option', { value: '' }, 'Unchanged'), PRIORITIES.map((x) => h('option', { value: x }, x))),
+			handoff: h('input', { id: 'rule-handoff', type: 'checkbox' }),
+		};
+		const fld = (id, label, input, hint) => h('div', { class: 'field' }, h('label', { for: id }, label), input, hint ? h('p', { class: 'hint', text: hint }) : null);
+		const form = h('form', { class: 'form card', id: 'rule-form', 'aria-label': 'New rule' },
+			h('h2', null, 'New rule'),
+			fld('rule-name', 'Name', f.name),
+			h('h3', null, 'When a visitor writes and…'),
+			fld('rule-words', 'The message mentions any of', f.words, 'Comma-separated phrases; case is ignored.'),
+			fld('rule-pattern', 'Or matches the pattern', f.pattern, 'A POSIX extended regular expression, case-insensitive. A bad pattern is refused when you save.'),
+			h('div', { class: 'field-row' }, fld('rule-channel', 'Channel', f.channel), fld('rule-site', 'Site', f.site), fld('rule-has-tag', 'The thread has the tag', f.hasTag)),
+			h('h3', null, 'Then'),
+			h('div', { class: 'field-row' }, fld('rule-add-tag', 'Add the tag', f.addTag), fld('rule-assign', 'Assign to', f.assign), fld('rule-priority', 'Set priority', f.priority)),
+			h('label', { class: 'check' }, f.handoff, ' Hand off to a person (the agent stays silent)'),
+			err,
+			h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-primary', type: 'submit' }, 'Save rule')));
+		form.addEventListener('submit', async (e) => {
+			e.preventDefault();
+			const conditions = {}, actions = {};
+			const words = f.words.value.split(',').map((x) => x.trim()).filter(Boolean);
+			if (words.length) conditions.text_any = words;
+			if (f.pattern.value.trim()) conditions.pattern = f.pattern.value.trim();
+			if (f.channel.value) conditions.channel = f.channel.value;
+			if (f.site.value.trim()) conditions.site = f.site.value.trim();
+			if (f.hasTag.value) conditions.tag_id = Number(f.hasTag.value);
+			if (f.addTag.value) actions.add_tags = [Number(f.addTag.value)];
+			if (f.assign.value) actions.assign = f.assign.value;
+			if (f.priority.value) actions.priority = f.priority.value;
+			if (f.handoff.checked) actions.handoff = true;
+			try {
+				await post('/rules', { name: f.name.value.trim(), position: list.length + 1, conditions, actions });
+				toast(`Saved the rule “${f.name.value.trim()}”.`, 'ok');
+				rules(box);
+			} catch (ex) { err.textContent = ex.message; err.hidden = false; }
+		});
+		clear(box,
+			h('section', { class: 'card' }, h('h2', null, 'Rules'),
+				h('p', { class: 'hint', text: 'Rules run on every new visitor message, top to bottom, before the agent answers. What they do is recorded in the thread’s timeline and the audit trail.' }),
+				rows.length ? h('table', { class: 'table', id: 'rules-table' }, h('thead', null, h('tr', null, ['#', 'Rule', 'Enabled', ''].map((x) => h('th', { scope: 'col', text: x })))), h('tbody', null, rows))
+					: h('p', { class: 'muted', text: 'No rules yet.' })),
+			form);
+	}
 
 	/* ----- agent ----- */
 	async function agent(box) {
