@@ -60,7 +60,15 @@ api_dashboard(struct api_ctx *c)
 			return;
 		}
 	}
-	api_json(c, 200, ST(c->s, dashboard, &f));
+	{
+		json_t *d = ST(c->s, dashboard, &f);
+
+		if (d == NULL) {
+			api_error(c, ERR_STORE, "the dashboard could not be computed");
+			return;
+		}
+		api_json(c, 200, d);
+	}
 }
 
 /* Open and needs-human threads with their last message, owner and wait. */

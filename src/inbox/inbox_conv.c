@@ -341,6 +341,9 @@ inbox_msg_post(struct store *s, const struct principal *p, const char *conv_id,
 			json_object_set_new(fields, "status", json_string("pending"));
 		if (!err)
 			err = inbox_tx_timeline(&tx, conv_id, "replied", "member", p->id, NULL);
+	} else if (strcmp(author_kind, "agent") == 0 && reason == NULL) {
+		if (json_is_null(json_object_get(conv, "agent_reply_at")) || json_object_get(conv, "agent_reply_at") == NULL)
+			json_object_set_new(fields, "agent_reply_at", json_integer(now));
 	} else if (strcmp(author_kind, "agent") == 0 && reason != NULL) {
 		json_object_set_new(fields, "status", json_string("needs_human"));
 		json_object_set_new(fields, "mode", json_string("manual"));
@@ -353,7 +356,7 @@ inbox_msg_post(struct store *s, const struct principal *p, const char *conv_id,
 	}
 	if (err)
 		goto fail_store;
-	row = json_object_get(m, "citations") ? json_incref(m) : json_incref(m);
+	row = json_incref(m);
 	json_object_set_new(row, "id", json_integer(mid));
 	util_sha256_hex(body, strlen(body), hash);
 	err = inbox_audit(s, ws, strcmp(author_kind, "agent") == 0 ? "agent" : inbox_actor(p, actor),

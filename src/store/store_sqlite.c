@@ -696,7 +696,7 @@ sq_conv_create(struct store *s, json_t *c)
 #define SQ_CONV_COLS \
 	"c.id, c.workspace_id, c.number, c.status, c.mode, c.assignee_id, c.channel, c.site, c.protocol, " \
 	"c.contact_id, c.subject, c.external_id, c.priority, c.handoff_reason, c.handoff_phrase, c.preview, " \
-	"c.created_at, c.updated_at, c.handoff_at, c.first_human_reply_at, c.resolved_at, " \
+	"c.created_at, c.updated_at, c.handoff_at, c.first_human_reply_at, c.resolved_at, c.agent_reply_at, " \
 	"ct.name AS contact_name, ct.email AS contact_email"
 
 static json_t *

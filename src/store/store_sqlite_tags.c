@@ -116,60 +116,55 @@ sq_rule_delete(struct store *s, const char *ws, int64_t id)
 
 /* ---- dashboard ---- */
 
-/* The conversations in scope, as a CTE every dashboard query starts from:
- * one row per conversation with its site (a Site tag wins over the widget's
- * context) and the measured times; s narrows it to one site when asked. */
+/* The conversations in scope, computed once per dashboard into a temporary
+ * table that every figure aggregates over: one row per conversation with its
+ * site (a Site tag wins over the widget's context), its week and the
+ * measured times; narrowed to one site when asked. */
 #define DASH_SCOPE \
-	"WITH scope AS (SELECT c.id, c.created_at, c.handoff_at, c.handoff_reason, c.first_human_reply_at, c.resolved_at, " \
-	"coalesce((SELECT t.name FROM conversation_tags x JOIN tags t ON t.id = x.tag_id JOIN tag_groups g ON g.id = t.group_id " \
-	"WHERE x.conversation_id = c.id AND g.name = ?2 LIMIT 1), c.site, '(none)') AS site, " \
+	"CREATE TEMP TABLE dash_s AS WITH scope AS (SELECT c.id, c.created_at, c.handoff_at, c.handoff_reason, c.first_human_reply_at, c.resolved_at, " \
+	"coalesce((SELECT t.name FROM conversation_tags x JOIN tags t ON t.id = x.tag_id " \
+	"WHERE x.conversation_id = c.id AND x.tag_id IN (SELECT t2.id FROM tags t2 JOIN tag_groups g ON g.id = t2.group_id " \
+	"WHERE g.workspace_id = ?1 AND g.name = ?2) LIMIT 1), c.site, '(none)') AS site, " \
 	"date(c.created_at / 1000, 'unixepoch', '-6 days', 'weekday 1') AS week, " \
-	"(c.handoff_at IS NULL AND c.first_human_reply_at IS NULL AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.author_kind = 'agent')) AS agent_resolved " \
+	"(c.handoff_at IS NULL AND c.first_human_reply_at IS NULL AND c.agent_reply_at IS NOT NULL) AS agent_resolved " \
 	"FROM conversations c WHERE c.workspace_id = ?1 AND c.created_at >= ?3 AND c.created_at < ?4 " \
 	"AND (?5 = 0 OR EXISTS (SELECT 1 FROM conversation_tags y WHERE y.conversation_id = c.id AND y.tag_id = ?5))) " \
-	", s AS (SELECT * FROM scope WHERE ?6 IS NULL OR site = ?6) "
+	"SELECT * FROM scope WHERE ?6 IS NULL OR site = ?6"
 
 static json_t *
-dash_q(struct store *s, const struct store_dash_filter *f, const char *rest)
+dash_q(struct store *s, const struct store_dash_filter *f, const char *sql)
 {
-	char sql[4096];
-
-	snprintf(sql, sizeof(sql), "%s%s", DASH_SCOPE, rest);
-	/* Every query aggregates over the CTE s. */
-	return sq_rows(Q(s), sql, "ssiiiss", f->workspace_id, f->site_group ? f->site_group : "Site",
-	    f->from, f->to ? f->to : (int64_t)1 << 62, f->tag_id, f->site,
-	    f->topic_group ? f->topic_group : "Topic");
+	/* Every query aggregates over the temporary table dash_s (alias s). */
+	return sq_rows(Q(s), sql, "s", f->topic_group ? f->topic_group : "Topic");
 }
 
 static json_t *
 dash_median(struct store *s, const struct store_dash_filter *f, const char *expr)
 {
-	char rest[1024];
-	json_t *r;
+	char sql[1024];
+	json_t *r, *v;
 
-	snprintf(rest, sizeof(rest),
-	    "SELECT (%s) AS v FROM s WHERE (%s) IS NOT NULL ORDER BY v LIMIT 1 OFFSET (SELECT count(*) / 2 FROM s WHERE (%s) IS NOT NULL)",
-	    expr, expr, expr);
-	r = dash_q(s, f, rest);
-	if (json_array_size(r) == 0) {
-		json_decref(r);
-		return json_null();
-	}
-	{
-		json_t *v = json_integer(jsonx_int(json_array_get(r, 0), "v", 0) / 1000);
-
-		json_decref(r);
-		return v;
-	}
+	snprintf(sql, sizeof(sql),
+	    "SELECT (%s) AS v FROM dash_s s WHERE (%s) IS NOT NULL ORDER BY v LIMIT 1 OFFSET "
+	    "(SELECT count(*) / 2 FROM dash_s s WHERE (%s) IS NOT NULL AND ?1 IS NOT NULL)", expr, expr, expr);
+	r = dash_q(s, f, sql);
+	v = json_array_size(r) == 0 ? json_null() : json_integer(jsonx_int(json_array_get(r, 0), "v", 0) / 1000);
+	json_decref(r);
+	return v;
 }
 
 json_t *
 sq_dashboard(struct store *s, const struct store_dash_filter *f)
 {
-	json_t *out = json_object(), *r;
+	json_t *out, *r;
 
+	sq_exec(Q(s), "DROP TABLE IF EXISTS temp.dash_s", "");
+	if (sq_exec(Q(s), DASH_SCOPE, "ssiiis", f->workspace_id, f->site_group ? f->site_group : "Site", f->from,
+	    f->to ? f->to : (int64_t)1 << 62, f->tag_id, f->site))
+		return NULL;
+	out = json_object();
 	r = dash_q(s, f, "SELECT count(*) AS conversations, coalesce(sum(handoff_at IS NOT NULL), 0) AS handoffs, "
-	    "coalesce(sum(agent_resolved), 0) AS agent_resolved, coalesce(sum(resolved_at IS NOT NULL), 0) AS resolved FROM s");
+	    "coalesce(sum(agent_resolved), 0) AS agent_resolved, coalesce(sum(resolved_at IS NOT NULL), 0) AS resolved FROM dash_s s WHERE ?1 IS NOT NULL");
 	json_object_set(out, "totals", json_array_get(r, 0));
 	json_decref(r);
 	{
@@ -185,20 +180,21 @@ sq_dashboard(struct store *s, const struct store_dash_filter *f)
 	    dash_median(s, f, "resolved_at - created_at"));
 	r = dash_q(s, f, "SELECT week, count(*) AS conversations, sum(handoff_at IS NOT NULL) AS handoffs, sum(agent_resolved) AS agent_resolved, "
 	    "CAST(avg(first_human_reply_at - created_at) / 1000 AS INTEGER) AS avg_first_human_reply_s, "
-	    "CAST(avg(resolved_at - created_at) / 1000 AS INTEGER) AS avg_resolution_s FROM s GROUP BY week ORDER BY week");
+	    "CAST(avg(resolved_at - created_at) / 1000 AS INTEGER) AS avg_resolution_s FROM dash_s s WHERE ?1 IS NOT NULL GROUP BY week ORDER BY week");
 	json_object_set_new(out, "weeks", r);
 	json_object_set_new(out, "handoffs_by_reason", dash_q(s, f,
-	    "SELECT handoff_reason AS reason, count(*) AS handoffs FROM s WHERE handoff_at IS NOT NULL GROUP BY handoff_reason ORDER BY handoffs DESC"));
+	    "SELECT handoff_reason AS reason, count(*) AS handoffs FROM dash_s s WHERE handoff_at IS NOT NULL AND ?1 IS NOT NULL GROUP BY handoff_reason ORDER BY handoffs DESC"));
 	json_object_set_new(out, "by_site", dash_q(s, f,
-	    "SELECT site, count(*) AS conversations, sum(handoff_at IS NOT NULL) AS handoffs FROM s GROUP BY site ORDER BY handoffs DESC, site"));
+	    "SELECT site, count(*) AS conversations, sum(handoff_at IS NOT NULL) AS handoffs FROM dash_s s WHERE ?1 IS NOT NULL GROUP BY site ORDER BY handoffs DESC, site"));
 	json_object_set_new(out, "by_topic", dash_q(s, f,
 	    "SELECT t.id AS tag_id, t.name AS topic, t.colour, count(*) AS conversations, sum(s.handoff_at IS NOT NULL) AS handoffs "
-	    "FROM s JOIN conversation_tags x ON x.conversation_id = s.id JOIN tags t ON t.id = x.tag_id JOIN tag_groups g ON g.id = t.group_id "
-	    "WHERE g.name = ?7 GROUP BY t.id ORDER BY handoffs DESC, t.name"));
+	    "FROM dash_s s JOIN conversation_tags x ON x.conversation_id = s.id JOIN tags t ON t.id = x.tag_id JOIN tag_groups g ON g.id = t.group_id "
+	    "WHERE g.name = ?1 GROUP BY t.id ORDER BY handoffs DESC, t.name"));
 	json_object_set_new(out, "heatmap", dash_q(s, f,
 	    "SELECT s.site, t.name AS topic, count(*) AS conversations, sum(s.handoff_at IS NOT NULL) AS handoffs "
-	    "FROM s JOIN conversation_tags x ON x.conversation_id = s.id JOIN tags t ON t.id = x.tag_id JOIN tag_groups g ON g.id = t.group_id "
-	    "WHERE g.name = ?7 GROUP BY s.site, t.name ORDER BY s.site, t.name"));
+	    "FROM dash_s s JOIN conversation_tags x ON x.conversation_id = s.id JOIN tags t ON t.id = x.tag_id JOIN tag_groups g ON g.id = t.group_id "
+	    "WHERE g.name = ?1 GROUP BY s.site, t.name ORDER BY s.site, t.name"));
+	sq_exec(Q(s), "DROP TABLE temp.dash_s", "");
 	return out;
 }
 

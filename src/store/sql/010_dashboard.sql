@@ -1,0 +1,5 @@
+-- The dashboard's "resolved by the agent" needs to know whether the agent
+-- answered; keep it on the conversation instead of probing messages per row.
+ALTER TABLE conversations ADD COLUMN agent_reply_at INTEGER;
+UPDATE conversations SET agent_reply_at =
+  (SELECT min(m.created_at) FROM messages m WHERE m.conversation_id = conversations.id AND m.author_kind = 'agent');
