@@ -1,4 +1,5 @@
 /* cli_admin.c: serve, init, audit verify, backup, routes. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,17 +50,20 @@ cli_store(struct cli *c)
 int
 cli_serve(struct cli *c)
 {
-	struct http_config cfg = {"127.0.0.1:8080", c->data, 4, 15};
+	struct http_config cfg = {"127.0.0.1:8080", c->data, 4, 15, NULL};
 	const char *v;
 	struct store *s;
 	int rc, i;
 
 	for (i = 0; i < c->argc; i++) {
 		if (strcmp(c->argv[i], "--help") == 0 || strcmp(c->argv[i], "-h") == 0) {
-			printf("usage: baton [--data DIR] serve [--listen ADDR:PORT] [--workers N] [--heartbeat SECONDS]\n");
+			printf("usage: baton [--data DIR] serve [--listen ADDR:PORT] [--workers N] [--heartbeat SECONDS]\n"
+			    "                            [--trusted-proxy ADDR[,ADDR...]]\n"
+			    "  --trusted-proxy  reverse proxies whose X-Forwarded-For names the client (login limits, logs)\n");
 			return 0;
 		}
-		if ((strcmp(c->argv[i], "--listen") && strcmp(c->argv[i], "--workers") && strcmp(c->argv[i], "--heartbeat")) ||
+		if ((strcmp(c->argv[i], "--listen") && strcmp(c->argv[i], "--workers") && strcmp(c->argv[i], "--heartbeat") &&
+		    strcmp(c->argv[i], "--trusted-proxy")) ||
 		    i + 1 >= c->argc) {
 			fprintf(stderr, "baton: serve: unknown or incomplete option '%s' (see baton serve --help)\n", c->argv[i]);
 			return 2;
@@ -76,6 +80,24 @@ cli_serve(struct cli *c)
 			fprintf(stderr, "baton: --heartbeat must be 1 to 300 seconds\n");
 			return 2;
 		}
+	}
+	v = cli_opt(c, "--trusted-proxy");
+	if (v != NULL) {
+		const char *q;
+		unsigned char bin[16];
+		char one[64];
+
+		for (q = v; *q != '\0';) {
+			size_t n = strcspn(q, ",");
+
+			snprintf(one, sizeof(one), "%.*s", (int)(n < 63 ? n : 63), q);
+			if (n == 0 || n > 63 || strlen(v) > 900 || (inet_pton(AF_INET, one, bin) != 1 && inet_pton(AF_INET6, one, bin) != 1)) {
+				fprintf(stderr, "baton: --trusted-proxy takes IP addresses separated by commas, e.g. 127.0.0.1,10.0.0.2\n");
+				return 2;
+			}
+			q += n + (q[n] == ',');
+		}
+		cfg.trusted_proxies = v;
 	}
 	v = cli_opt(c, "--workers");
 	if (v != NULL) {

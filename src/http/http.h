@@ -11,6 +11,9 @@ struct http_config {
 	const char *dsn;     /* store data source (the data directory) */
 	int workers;         /* request worker threads */
 	int heartbeat_s;     /* SSE heartbeat period */
+	/* Comma-separated addresses of reverse proxies whose X-Forwarded-For is
+	 * believed (for login rate limits and logs); NULL: believe none. */
+	const char *trusted_proxies;
 };
 
 /* Serve until SIGINT or SIGTERM. Returns 0 on a clean stop. */

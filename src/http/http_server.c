@@ -229,10 +229,28 @@ http_static(struct MHD_Connection *conn, const struct embedded *a)
 	return ret;
 }
 
+static char trusted_proxies[1024]; /* ",a,b," for exact matching */
+
+static int
+http_trusted(const char *ip)
+{
+	char k[80];
+
+	if (trusted_proxies[0] == '\0')
+		return 0;
+	snprintf(k, sizeof(k), ",%s,", ip);
+	return strstr(trusted_proxies, k) != NULL;
+}
+
+/* The peer's address; behind a trusted proxy, the right-most address of
+ * X-Forwarded-For that is not itself a trusted proxy (entries to its left
+ * are whatever the client claimed, so they are never believed). */
 static void
 http_client_ip(struct MHD_Connection *conn, char out[64])
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const char *xff;
+	char list[512], *p;
 
 	snprintf(out, 64, "?");
 	if (ci == NULL || ci->client_addr == NULL)
@@ -241,6 +259,28 @@ http_client_ip(struct MHD_Connection *conn, char out[64])
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr, out, 64);
 	else if (ci->client_addr->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, out, 64);
+	if (!http_trusted(out))
+		return;
+	xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+	if (xff == NULL)
+		return;
+	snprintf(list, sizeof(list), "%s", xff);
+	for (;;) {
+		unsigned char bin[16];
+		char *comma = strrchr(list, ','), *e;
+
+		p = comma ? comma + 1 : list;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (e = p + strlen(p); e > p && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			e[-1] = '\0';
+		if (inet_pton(AF_INET, p, bin) != 1 && inet_pton(AF_INET6, p, bin) != 1)
+			return; /* not an address: keep the last good one */
+		snprintf(out, 64, "%s", p);
+		if (!http_trusted(p) || comma == NULL)
+			return;
+		*comma = '\0';
+	}
 }
 
 static int
@@ -384,6 +424,9 @@ http_serve(const struct http_config *cfg)
 	struct timespec ts;
 	int i, sig = 0, nworkers = cfg->workers > 0 ? cfg->workers : 4;
 
+	snprintf(trusted_proxies, sizeof(trusted_proxies), ",%s,", cfg->trusted_proxies ? cfg->trusted_proxies : "");
+	if (cfg->trusted_proxies == NULL)
+		trusted_proxies[0] = '\0';
 	if (http_parse_listen(cfg->listen, &sa) != 0) {
 		log_warnx("bad listen address '%s': use HOST:PORT, e.g. 127.0.0.1:8080", cfg->listen);
 		return 2;

@@ -34,7 +34,8 @@ def run(data, *args, inp=None):
 class Server:
     """A data directory with one workspace and a running server."""
 
-    def __init__(self, name="Trial", admin="owner@site.test", data=None, init=True):
+    def __init__(self, name="Trial", admin="owner@site.test", data=None, init=True, extra=None):
+        self.extra = extra or []  # more `baton serve` options
         self.tmp = tempfile.mkdtemp(prefix="baton-bb-")
         self.data = data or os.path.join(self.tmp, "data")
         self.proc = None
@@ -49,7 +50,7 @@ class Server:
     def start(self, port=None):
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        cmd = [BATON, "--data", self.data, "serve", "--listen", f"127.0.0.1:{self.port}", "--heartbeat", "1"]
+        cmd = [BATON, "--data", self.data, "serve", "--listen", f"127.0.0.1:{self.port}", "--heartbeat", "1"] + self.extra
         if VALGRIND:
             cmd = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite",
                    f"--log-file={self.vglog}"] + cmd
