@@ -5,6 +5,8 @@ import { get, post, setCsrf, events } from './api.js';
 import { mountInbox } from './inbox.js';
 import { mountKnowledge } from './knowledge.js';
 import { mountSettings } from './settings.js';
+// ---- review: the monthly review page ----
+import { mountReview } from './review.js';
 
 const root = document.getElementById('app');
 export const app = {
@@ -155,7 +157,9 @@ function buildShell() {
 		h('a', { class: 'brand', href: '#/inbox' }, h('img', { src: '/favicon.svg', alt: '' }), 'Baton'),
 		h('span', { class: 'ws-name', text: app.me.workspace.name }),
 		h('nav', { class: 'nav', 'aria-label': 'Main' },
-			nav('#/inbox', 'Inbox', 'inbox'), nav('#/knowledge', 'Knowledge', 'knowledge'), nav('#/settings', 'Settings', 'settings')),
+			nav('#/inbox', 'Inbox', 'inbox'), nav('#/knowledge', 'Knowledge', 'knowledge'),
+			nav('#/review', 'Review', 'review'), // review: the monthly review page
+			nav('#/settings', 'Settings', 'settings')),
 		h('div', { class: 'topbar-right' }, conn, bell, who, logout),
 		panel);
 	const main = h('div', { class: 'screen', id: 'screen' });
@@ -254,6 +258,13 @@ async function route() {
 	if (current && current.destroy) current.destroy();
 	app.listeners.clear();
 	clear(shell.main);
+	// ---- review: the monthly review page ----
+	if (top === 'review') {
+		current = mountReview(shell.main, app, parts, params) || {};
+		current.top = 'review';
+		document.title = 'Review · Baton';
+		return;
+	}
 	const mount = top === 'knowledge' ? mountKnowledge : top === 'settings' ? mountSettings : mountInbox;
 	current = mount(shell.main, app, parts, params) || {};
 	current.top = top === 'knowledge' || top === 'settings' ? top : 'inbox';
