@@ -11,7 +11,7 @@
  * Grouping: each question becomes a vector of stemmed content terms
  * (kb_tv_make); questions are taken in handoff order and each joins the
  * existing group with the highest average cosine to its members when that
- * average is at least REVIEW_SIM, else starts a group. Average link does not
+ * average is at least REVIEW_SIM (0.5), else starts a group. Average link does not
  * chain unrelated questions together the way single link does. A group's
  * representative question is its medoid (the highest summed similarity to
  * the others; the earliest on ties).
@@ -32,6 +32,7 @@
  * supersedes it), indexed at once, audited. If the document cannot be added
  * the entry goes back to pending. */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,60 +108,161 @@ inbox_review_member_ms(const json_t *msgs, int64_t handoff_at)
 	return total;
 }
 
+/* Grouping keeps, per term, the groups whose members use it with the sum of
+ * their normalised weights (sorted by group). The average cosine of a
+ * question to a group's members is its dot product with that sum divided by
+ * the group's size, so each question costs the postings of its own terms
+ * instead of a comparison with every earlier question. */
+struct rv_post {
+	int g;
+	double v;
+};
+
+struct rv_plist {
+	struct rv_post *p;
+	int n, cap;
+};
+
+struct rv_vec {
+	int n;
+	int id[KB_TV_MAX];
+	double w[KB_TV_MAX]; /* normalised to length 1 (all 0 for an empty vector) */
+};
+
+/* The sum for group g in pl, inserted as 0 when create is set; NULL when absent. */
+static double *
+rv_find(struct rv_plist *pl, int g, int create)
+{
+	int lo = 0, hi = pl->n;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (pl->p[mid].g < g)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < pl->n && pl->p[lo].g == g)
+		return &pl->p[lo].v;
+	if (!create)
+		return NULL;
+	if (pl->n == pl->cap) {
+		pl->cap = pl->cap ? pl->cap * 2 : 4;
+		pl->p = xrealloc(pl->p, (size_t)pl->cap * sizeof(*pl->p));
+	}
+	memmove(&pl->p[lo + 1], &pl->p[lo], (size_t)(pl->n - lo) * sizeof(*pl->p));
+	pl->p[lo].g = g;
+	pl->p[lo].v = 0;
+	pl->n++;
+	return &pl->p[lo].v;
+}
+
 json_t *
 inbox_review_cluster(const json_t *questions, double threshold)
 {
-	size_t n = json_array_size(questions), i, k, g;
-	struct kb_tv *tv = xcalloc(n ? n : 1, sizeof(*tv));
-	int *grp = xcalloc(n ? n : 1, sizeof(int));
-	size_t ng = 0;
-	json_t *out = json_array();
+	size_t n = json_array_size(questions), i;
+	struct rv_vec *vec = xcalloc(n ? n : 1, sizeof(*vec));
+	int *grp = xcalloc(n ? n : 1, sizeof(int)), *cnt = xcalloc(n ? n : 1, sizeof(int));
+	int *touched = xcalloc(n ? n : 1, sizeof(int));
+	double *acc = xcalloc(n ? n : 1, sizeof(double)), *best_rep = xcalloc(n ? n : 1, sizeof(double));
+	size_t *rep = xcalloc(n ? n : 1, sizeof(size_t));
+	struct rv_plist *pl = NULL;
+	json_t *terms = json_object(), *out = json_array(), **members;
+	int ng = 0, nterms = 0, k, g;
 
-	for (i = 0; i < n; i++)
-		kb_tv_make(json_string_value(json_array_get(questions, i)), &tv[i]);
 	for (i = 0; i < n; i++) {
+		struct kb_tv tv;
+		double norm = 0;
+
+		kb_tv_make(json_string_value(json_array_get(questions, i)), &tv);
+		for (k = 0; k < tv.n; k++) {
+			json_t *id = json_object_get(terms, tv.term[k]);
+
+			if (id == NULL) {
+				id = json_integer(nterms++);
+				json_object_set_new(terms, tv.term[k], id);
+				pl = xrealloc(pl, (size_t)nterms * sizeof(*pl));
+				memset(&pl[nterms - 1], 0, sizeof(*pl));
+			}
+			vec[i].id[k] = (int)json_integer_value(id);
+			vec[i].w[k] = tv.w[k];
+			norm += tv.w[k] * tv.w[k];
+		}
+		vec[i].n = tv.n;
+		for (k = 0; k < tv.n; k++)
+			vec[i].w[k] /= sqrt(norm);
+	}
+	for (i = 0; i < n; i++) {
+		int nt = 0, bg = -1;
 		double best = -1;
-		int bg = -1;
 
-		for (g = 0; g < ng; g++) {
-			double sum = 0;
-			int cnt = 0;
+		for (k = 0; k < vec[i].n; k++) {
+			struct rv_plist *p = &pl[vec[i].id[k]];
+			int j;
 
-			for (k = 0; k < i; k++)
-				if (grp[k] == (int)g) {
-					sum += kb_tv_cosine(&tv[i], &tv[k]);
-					cnt++;
-				}
-			if (cnt > 0 && sum / cnt >= threshold && sum / cnt > best) {
-				best = sum / cnt;
-				bg = (int)g;
+			for (j = 0; j < p->n; j++) {
+				if (acc[p->p[j].g] == 0)
+					touched[nt++] = p->p[j].g;
+				acc[p->p[j].g] += vec[i].w[k] * p->p[j].v;
 			}
 		}
-		grp[i] = bg >= 0 ? bg : (int)ng++;
+		for (k = 0; k < nt; k++) {
+			double avg = acc[touched[k]] / cnt[touched[k]];
+
+			if (avg >= threshold && (avg > best || (avg == best && touched[k] < bg))) {
+				best = avg;
+				bg = touched[k];
+			}
+			acc[touched[k]] = 0;
+		}
+		/* At a threshold of 0 even a question sharing nothing joins the first group. */
+		if (bg < 0 && threshold <= 0 && ng > 0)
+			bg = 0;
+		if (bg < 0)
+			bg = ng++;
+		grp[i] = bg;
+		cnt[bg]++;
+		for (k = 0; k < vec[i].n; k++)
+			*rv_find(&pl[vec[i].id[k]], bg, 1) += vec[i].w[k];
 	}
+	/* The medoid: the highest summed cosine to the group's other members,
+	 * which is the dot product with the group's sum less the member itself. */
+	members = xcalloc(ng ? (size_t)ng : 1, sizeof(*members));
 	for (g = 0; g < ng; g++) {
-		json_t *members = json_array();
-		double best = -1;
-		size_t rep = 0;
-
-		for (i = 0; i < n; i++) {
-			double sum = 0;
-
-			if (grp[i] != (int)g)
-				continue;
-			json_array_append_new(members, json_integer((json_int_t)i));
-			for (k = 0; k < n; k++)
-				if (k != i && grp[k] == (int)g)
-					sum += kb_tv_cosine(&tv[i], &tv[k]);
-			if (sum > best) {
-				best = sum;
-				rep = i;
-			}
-		}
-		json_array_append_new(out, json_pack("{s:I,s:o}", "rep", (json_int_t)rep, "members", members));
+		members[g] = json_array();
+		best_rep[g] = -1e300;
 	}
-	free(tv);
+	for (i = 0; i < n; i++) {
+		double dot = 0, self = 0;
+
+		for (k = 0; k < vec[i].n; k++) {
+			double *v = rv_find(&pl[vec[i].id[k]], grp[i], 0);
+
+			dot += vec[i].w[k] * (v ? *v : 0);
+			self += vec[i].w[k] * vec[i].w[k];
+		}
+		json_array_append_new(members[grp[i]], json_integer((json_int_t)i));
+		/* Compare with a little slack so rounding does not beat an earlier tie. */
+		if (dot - self > best_rep[grp[i]] + 1e-9) {
+			best_rep[grp[i]] = dot - self;
+			rep[grp[i]] = i;
+		}
+	}
+	for (g = 0; g < ng; g++)
+		json_array_append_new(out, json_pack("{s:I,s:o}", "rep", (json_int_t)rep[g], "members", members[g]));
+	for (k = 0; k < nterms; k++)
+		free(pl[k].p);
+	free(pl);
+	free(members);
+	free(vec);
 	free(grp);
+	free(cnt);
+	free(touched);
+	free(acc);
+	free(best_rep);
+	free(rep);
+	json_decref(terms);
 	return out;
 }
 
@@ -339,12 +441,26 @@ review_groups(json_t *threads, json_t *entries, int gaps, struct store *s, const
 	return review_rank(groups);
 }
 
+/* Append v (stolen) to the array at obj[key], creating it. */
+static void
+review_push(json_t *obj, const char *key, json_t *v)
+{
+	json_t *arr = json_object_get(obj, key ? key : "");
+
+	if (arr == NULL) {
+		arr = json_array();
+		json_object_set_new(obj, key ? key : "", arr);
+	}
+	json_array_append_new(arr, v);
+}
+
 json_t *
 inbox_review(struct store *s, const char *ws, const char *month, json_t *sites,
     struct errinfo *ei)
 {
 	int64_t from, to, total_ms = 0;
 	json_t *hs, *ids, *msgs, *tags, *entries, *threads, *gap_threads, *out = NULL, *groups, *gaps;
+	json_t *msg_by, *tag_by;
 	size_t i, k;
 	char f[32], t[32];
 
@@ -368,25 +484,31 @@ inbox_review(struct store *s, const char *ws, const char *month, json_t *sites,
 	entries = ST(s, review_entry_list, ws, NULL, 10000);
 	threads = json_array();
 	gap_threads = json_array();
+	/* Index messages and tag names by conversation (jansson objects hash their keys). */
+	msg_by = json_object();
+	tag_by = json_object();
+	for (k = 0; k < json_array_size(msgs); k++) {
+		json_t *m = json_array_get(msgs, k);
+
+		review_push(msg_by, jsonx_str(m, "conversation_id"), json_incref(m));
+	}
+	for (k = 0; k < json_array_size(tags); k++) {
+		json_t *x = json_array_get(tags, k);
+
+		review_push(tag_by, jsonx_str(x, "conversation_id"), json_string(jsonx_str(x, "name")));
+	}
 	for (i = 0; i < json_array_size(hs); i++) {
-		json_t *h = json_array_get(hs, i), *mine = json_array(), *tg = json_array(), *th;
+		json_t *h = json_array_get(hs, i), *mine, *tg, *th;
 		const char *id = jsonx_str(h, "id"), *reason = jsonx_str(h, "reason"), *ans;
 		int64_t at = jsonx_int(h, "handoff_at", 0), ms;
 		char hat[32];
 
-		/* Messages come sorted by conversation id; collect this one's. */
-		for (k = 0; k < json_array_size(msgs); k++) {
-			json_t *m = json_array_get(msgs, k);
-
-			if (strcmp(jsonx_str(m, "conversation_id"), id) == 0)
-				json_array_append(mine, m);
-		}
-		for (k = 0; k < json_array_size(tags); k++) {
-			json_t *x = json_array_get(tags, k);
-
-			if (strcmp(jsonx_str(x, "conversation_id"), id) == 0)
-				json_array_append_new(tg, json_string(jsonx_str(x, "name")));
-		}
+		mine = json_incref(json_object_get(msg_by, id));
+		if (mine == NULL)
+			mine = json_array();
+		tg = json_incref(json_object_get(tag_by, id));
+		if (tg == NULL)
+			tg = json_array();
 		ms = inbox_review_member_ms(mine, at);
 		total_ms += ms;
 		ans = review_answer(mine, at);
@@ -419,6 +541,8 @@ inbox_review(struct store *s, const char *ws, const char *month, json_t *sites,
 	json_decref(entries);
 	json_decref(threads);
 	json_decref(gap_threads);
+	json_decref(msg_by);
+	json_decref(tag_by);
 	return out;
 }
 

@@ -18,16 +18,16 @@ sq_review_handoffs(struct store *s, const char *ws, int64_t from, int64_t to, js
 	 * leave none (rules). The reason comes from the first handoff of the
 	 * month; handoff_reason on the row is cleared by a hand-back. */
 	return sq_rows(Q(s),
-	    "WITH h AS ("
+	    "WITH tl AS ("
 	    " SELECT t.conversation_id AS cid, min(t.created_at) AS at FROM timeline t"
 	    "  JOIN conversations c ON c.id = t.conversation_id"
 	    "  WHERE t.kind = 'handoff' AND t.created_at >= ?2 AND t.created_at < ?3 AND c.workspace_id = ?1"
-	    "  GROUP BY t.conversation_id"
+	    "  GROUP BY t.conversation_id),"
+	    "h AS (SELECT cid, at FROM tl"
 	    " UNION ALL"
 	    " SELECT c.id, c.handoff_at FROM conversations c"
 	    "  WHERE c.workspace_id = ?1 AND c.handoff_at >= ?2 AND c.handoff_at < ?3"
-	    "  AND NOT EXISTS (SELECT 1 FROM timeline t WHERE t.conversation_id = c.id AND t.kind = 'handoff'"
-	    "   AND t.created_at >= ?2 AND t.created_at < ?3))"
+	    "  AND c.id NOT IN (SELECT cid FROM tl))"
 	    "SELECT c.id, c.number, c.site, c.status, c.channel, c.subject, c.created_at, c.resolved_at,"
 	    " h.at AS handoff_at,"
 	    " coalesce((SELECT json_extract(t.detail_json, '$.reason') FROM timeline t WHERE t.conversation_id = c.id"
