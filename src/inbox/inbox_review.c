@@ -766,7 +766,8 @@ inbox_review_decide(struct store *s, const struct principal *by, int64_t id, int
 		err_set(ei, err, err == ERR_CONFLICT ? "the entry was decided meanwhile" : "could not save the decision");
 		goto out;
 	}
-	buf_printf(&md, "## %s\n\n%s\n", qf, af);
+	/* The question is the title and the heading the answer cites. */
+	buf_printf(&md, "# %s\n\n%s\n", qf, af);
 	err = inbox_kb_add(s, by, NULL, md.p, md.len, name, NULL, &doc, ei);
 	if (err) {
 		char why[256];

@@ -170,7 +170,7 @@ def main():
               docname and docname.startswith("qa-") and docname.endswith(".md") and ap["document"]["version"] == 1, ap)
         st, docs = owner.call("GET", "/api/v1/kb/documents")
         d = [x for x in docs["items"] if x["name"] == docname]
-        check("the document is listed as indexed", len(d) == 1 and d[0]["state"] == "indexed" and d[0]["passages"] >= 1, d)
+        check("the document is listed as indexed, titled with the question", len(d) == 1 and d[0]["state"] == "indexed" and d[0]["passages"] >= 1 and d[0]["title"] == PARKING, d)
         st, again = owner.call("POST", f"/api/v1/review/entries/{e1['id']}/approve", {})
         check("approving twice is a conflict", st == 409, (st, again))
 
