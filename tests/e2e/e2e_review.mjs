@@ -115,6 +115,23 @@ await test('review 3: the admin approves the entry and it becomes a knowledge-ba
 	await shot(page, 'review-03-approved');
 });
 
+await test('review 3b: an admin edits an entry while approving it', async () => {
+	const q = 'Is there a staff canteen monitors can use during visits?';
+	const r = await apiFrom(page, 'POST', '/review/entries', { question: q, answer: 'draft' });
+	assert(r.status === 201, 'proposal refused: ' + r.status);
+	await page.reload();
+	const pending = page.locator('#pending-entries li', { hasText: q });
+	await pending.waitFor({ timeout: T });
+	await pending.locator('.review-edit').click();
+	await page.waitForSelector('#propose-dialog[open] #approve-answer', { timeout: T });
+	assert((await page.inputValue('#approve-answer')) === 'draft', 'the edit dialog is not pre-filled');
+	await page.fill('#approve-answer', 'Yes: the hospital canteen on level 1 is open to monitors from 8 am to 3 pm.');
+	await page.click('#approve-send');
+	const decided = page.locator('#decided-entries li', { hasText: q });
+	await decided.waitFor({ timeout: T });
+	assert(/canteen on level 1/.test(await decided.textContent()) && /In the knowledge base/.test(await decided.textContent()), 'the edited answer was not approved');
+});
+
 await test('review 4: asked in other words, the agent answers from the new entry (ask box and widget)', async () => {
 	await page.click('a[data-nav=knowledge]');
 	await page.waitForSelector('#ask-q', { timeout: T });

@@ -88,6 +88,37 @@ export function mountReview(el, app, parts, params) {
 		aIn.focus();
 	}
 
+	// An admin corrects the wording while approving (the API takes both).
+	function editAndApprove(e) {
+		const qIn = h('input', { id: 'approve-question', value: e.question, maxlength: '500', required: true });
+		const aIn = h('textarea', { id: 'approve-answer', rows: '7', maxlength: '8000', required: true });
+		aIn.value = e.answer;
+		const err = h('p', { class: 'form-error', role: 'alert', hidden: true });
+		const send = h('button', { type: 'submit', class: 'btn btn-ok', id: 'approve-send' }, 'Approve');
+		const form = h('form', { class: 'form' },
+			h('label', { for: 'approve-question' }, 'Question'), qIn,
+			h('label', { for: 'approve-answer' }, 'Answer'), aIn, err,
+			h('div', { class: 'dialog-actions' }, h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => dialog.close() }, 'Cancel'), send));
+		form.addEventListener('submit', async (ev) => {
+			ev.preventDefault();
+			send.disabled = true;
+			try {
+				await post(`/review/entries/${e.id}/approve`, { question: qIn.value.trim(), answer: aIn.value.trim() });
+				dialog.close();
+				toast('Approved: the agent uses it from now on.', 'ok');
+				loadEntries();
+				load();
+			} catch (ex) {
+				err.textContent = ex.message;
+				err.hidden = false;
+			} finally { send.disabled = false; }
+		});
+		clear(dialog, h('h2', { id: 'propose-title' }, 'Edit and approve'),
+			h('p', { class: 'muted', text: `Proposed by ${e.proposed_by.replace(/^member:/, '')}. It becomes a knowledge-base document, indexed at once.` }), form);
+		dialog.showModal();
+		aIn.focus();
+	}
+
 	/* ---- rendering ---- */
 	function threadTable(g) {
 		return h('table', { class: 'table review-threads' },
@@ -188,6 +219,7 @@ export function mountReview(el, app, parts, params) {
 				e.note ? ` · “${e.note}”` : ''),
 			note ? h('div', { class: 'review-entry-actions' }, note,
 				h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => decide(e, false, note.value.trim()) }, 'Reject'),
+				h('button', { type: 'button', class: 'btn btn-ghost btn-small review-edit', onclick: () => editAndApprove(e) }, 'Edit…'),
 				h('button', { type: 'button', class: 'btn btn-ok btn-small review-approve', onclick: () => decide(e, true) }, 'Approve')) : null);
 	}
 
