@@ -365,11 +365,25 @@ review_rank(json_t *groups)
 	return out;
 }
 
-/* Group the threads (each with "question") into ranked groups. */
-static json_t *
-review_groups(json_t *threads, json_t *entries, int gaps, struct store *s, const char *ws)
+/* Append v (stolen) to the array at obj[key], creating it. */
+static void
+review_push(json_t *obj, const char *key, json_t *v)
 {
-	json_t *qs = json_array(), *cl, *groups = json_array();
+	json_t *arr = json_object_get(obj, key ? key : "");
+
+	if (arr == NULL) {
+		arr = json_array();
+		json_object_set_new(obj, key ? key : "", arr);
+	}
+	json_array_append_new(arr, v);
+}
+
+/* Group the threads (each with "question") into ranked groups; ent_by maps
+ * a conversation id to its review entries. */
+static json_t *
+review_groups(json_t *threads, json_t *ent_by, int gaps, struct store *s, const char *ws)
+{
+	json_t *qs = json_array(), *cl, *groups = json_array(), *en_list;
 	size_t i, k, e;
 
 	for (i = 0; i < json_array_size(threads); i++)
@@ -405,13 +419,12 @@ review_groups(json_t *threads, json_t *entries, int gaps, struct store *s, const
 			} else {
 				json_array_append(th, t);
 			}
-			for (e = 0; e < json_array_size(entries); e++) {
-				json_t *en = json_array_get(entries, e);
+			en_list = json_object_get(ent_by, jsonx_str(t, "id"));
+			for (e = 0; e < json_array_size(en_list); e++) {
+				json_t *en = json_array_get(en_list, e);
 
-				if (jsonx_str(en, "conversation_id") != NULL &&
-				    strcmp(jsonx_str(en, "conversation_id"), jsonx_str(t, "id")) == 0)
-					json_array_append_new(ents, json_pack("{s:O,s:O}", "id", json_object_get(en, "id"),
-					    "state", json_object_get(en, "state")));
+				json_array_append_new(ents, json_pack("{s:O,s:O}", "id", json_object_get(en, "id"),
+				    "state", json_object_get(en, "state")));
 			}
 		}
 		json_object_set_new(g, "question", json_string(jsonx_str(rep, "question")));
@@ -441,26 +454,13 @@ review_groups(json_t *threads, json_t *entries, int gaps, struct store *s, const
 	return review_rank(groups);
 }
 
-/* Append v (stolen) to the array at obj[key], creating it. */
-static void
-review_push(json_t *obj, const char *key, json_t *v)
-{
-	json_t *arr = json_object_get(obj, key ? key : "");
-
-	if (arr == NULL) {
-		arr = json_array();
-		json_object_set_new(obj, key ? key : "", arr);
-	}
-	json_array_append_new(arr, v);
-}
-
 json_t *
 inbox_review(struct store *s, const char *ws, const char *month, json_t *sites,
     struct errinfo *ei)
 {
 	int64_t from, to, total_ms = 0;
 	json_t *hs, *ids, *msgs, *tags, *entries, *threads, *gap_threads, *out = NULL, *groups, *gaps;
-	json_t *msg_by, *tag_by;
+	json_t *msg_by, *tag_by, *ent_by;
 	size_t i, k;
 	char f[32], t[32];
 
@@ -487,6 +487,7 @@ inbox_review(struct store *s, const char *ws, const char *month, json_t *sites,
 	/* Index messages and tag names by conversation (jansson objects hash their keys). */
 	msg_by = json_object();
 	tag_by = json_object();
+	ent_by = json_object();
 	for (k = 0; k < json_array_size(msgs); k++) {
 		json_t *m = json_array_get(msgs, k);
 
@@ -525,8 +526,14 @@ inbox_review(struct store *s, const char *ws, const char *month, json_t *sites,
 		json_decref(th);
 		json_decref(mine);
 	}
-	groups = review_groups(threads, entries, 0, s, ws);
-	gaps = review_groups(gap_threads, entries, 1, s, ws);
+	for (k = 0; k < json_array_size(entries); k++) {
+		json_t *en = json_array_get(entries, k);
+
+		if (jsonx_str(en, "conversation_id") != NULL)
+			review_push(ent_by, jsonx_str(en, "conversation_id"), json_incref(en));
+	}
+	groups = review_groups(threads, ent_by, 0, s, ws);
+	gaps = review_groups(gap_threads, ent_by, 1, s, ws);
 	util_rfc3339(from, f);
 	util_rfc3339(to, t);
 	out = json_pack("{s:s,s:s,s:s,s:s,s:{s:I,s:I,s:I,s:I},s:o,s:o}", "month", month, "from", f,
@@ -543,6 +550,7 @@ inbox_review(struct store *s, const char *ws, const char *month, json_t *sites,
 	json_decref(gap_threads);
 	json_decref(msg_by);
 	json_decref(tag_by);
+	json_decref(ent_by);
 	return out;
 }
 
