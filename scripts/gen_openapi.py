@@ -89,6 +89,12 @@ ROUTES = [
     ("PUT", "/api/v1/me/preferences", "Choose notifications by e-mail {email:{handoff,escalation,mention,assigned: bool}}", "member", "viewer", None, 200),
     ("GET", "/api/v1/notifications", "The member's notifications", "member", "viewer", None, 200),
     ("POST", "/api/v1/notifications/{id}/read", "Mark a notification read", "member", "viewer", None, 200),
+    # review (monthly review, review entries)
+    ("GET", "/api/v1/review", "The month's handed-off conversations grouped by similar question, ranked by member time, and knowledge gaps (?month=YYYY-MM)", "member", "viewer", None, 200),
+    ("GET", "/api/v1/review/entries", "Review entries (Q&A proposed for the knowledge base), pending first (?state=pending|approved|rejected)", "member", "viewer", None, 200),
+    ("POST", "/api/v1/review/entries", "Propose a Q&A entry; question and answer default to the conversation's question and member answer", "member", "agent", "ReviewEntry", 201),
+    ("POST", "/api/v1/review/entries/{id}/approve", "Approve an entry: it becomes a knowledge-base document, indexed at once", "member", "admin", "ReviewDecision", 200),
+    ("POST", "/api/v1/review/entries/{id}/reject", "Reject an entry", "member", "admin", "ReviewDecision", 200),
 ]
 
 S = lambda **p: {"type": "object", "properties": p}
@@ -116,6 +122,9 @@ SCHEMAS = {
     "Rule": S(name=STR, position={"type": "integer"}, enabled={"type": "boolean"},
               conditions=S(text_any={"type": "array", "items": STR}, pattern=STR, channel=STR, site=STR, tag_id={"type": "integer"}),
               actions=S(add_tags={"type": "array", "items": {"type": "integer"}}, assign=STR, priority=STR, handoff={"type": "boolean"})),
+    # review
+    "ReviewEntry": S(question=STR, answer=STR, conversation_id={"type": ["string", "null"]}),
+    "ReviewDecision": S(note=STR, question=STR, answer=STR),
 }
 
 doc = {

@@ -138,6 +138,13 @@ void api_notifications_read(struct api_ctx *c);
 void api_conv_attachments(struct api_ctx *c);
 void api_attachment_get(struct api_ctx *c);
 
+/* ---- review (monthly review, review entries): api_review.c ---- */
+void api_review(struct api_ctx *c);
+void api_review_entries(struct api_ctx *c);
+void api_review_propose(struct api_ctx *c);
+void api_review_approve(struct api_ctx *c);
+void api_review_reject(struct api_ctx *c);
+
 /* CORS for widget routes: adds the headers when the origin is allowed;
  * returns 0 and responds 403 when it is not. */
 int api_widget_cors(struct api_ctx *c, const char *ws);

@@ -84,5 +84,11 @@ const struct api_route api_routes[] = {
 	{"PUT",    "/api/v1/me/preferences",                    api_me_prefs_put,    AUTH_MEMBER,  ROLE_VIEWER, 0},
 	{"GET",    "/api/v1/notifications",                     api_notifications_list, AUTH_MEMBER, ROLE_VIEWER, 0},
 	{"POST",   "/api/v1/notifications/:id/read",            api_notifications_read, AUTH_MEMBER, ROLE_VIEWER, API_F_NOJSON},
+	/* ---- review (monthly review, review entries) ---- */
+	{"GET",    "/api/v1/review",                            api_review,          AUTH_MEMBER,  ROLE_VIEWER, 0},
+	{"GET",    "/api/v1/review/entries",                    api_review_entries,  AUTH_MEMBER,  ROLE_VIEWER, 0},
+	{"POST",   "/api/v1/review/entries",                    api_review_propose,  AUTH_MEMBER,  ROLE_AGENT, 0},
+	{"POST",   "/api/v1/review/entries/:id/approve",        api_review_approve,  AUTH_MEMBER,  ROLE_ADMIN, 0},
+	{"POST",   "/api/v1/review/entries/:id/reject",         api_review_reject,   AUTH_MEMBER,  ROLE_ADMIN, 0},
 	{NULL, NULL, NULL, 0, 0, 0},
 };

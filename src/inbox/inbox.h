@@ -187,6 +187,33 @@ err_t inbox_rules_run_tx(struct inbox_tx *tx, const char *ws, const json_t *conv
 typedef void (*inbox_agent_hook)(const char *ws, const char *conv_id, int64_t msg_id);
 void inbox_set_agent_hook(inbox_agent_hook fn);
 
+/* ---- the monthly review and review entries (inbox_review.c) ---- */
+
+/* "YYYY-MM" as [from, to) in UTC milliseconds. */
+err_t inbox_review_month(const char *month, int64_t *from, int64_t *to, struct errinfo *ei);
+/* The month's handed-off conversations grouped by similar question and ranked
+ * by member time, and the knowledge gaps. sites: the caller's site scope
+ * (array) or NULL for all. A new object, or NULL with ei set. */
+json_t *inbox_review(struct store *s, const char *ws, const char *month, json_t *sites,
+    struct errinfo *ei);
+/* How member time is measured, in words (reports print it). */
+extern const char inbox_review_member_time_doc[];
+/* Member time of one thread (messages sorted by id) after its handoff, in ms. */
+int64_t inbox_review_member_ms(const json_t *msgs, int64_t handoff_at);
+/* Group an array of question strings: [{"rep": i, "members": [i...]}] in
+ * order of first appearance. */
+json_t *inbox_review_cluster(const json_t *questions, double threshold);
+/* Propose {question, answer, conversation_id?}; missing text is filled from
+ * the conversation (its question and its member's answer). */
+err_t inbox_review_propose(struct store *s, const struct principal *by, json_t *req,
+    json_t **out, struct errinfo *ei);
+/* Approve (into a knowledge-base document, indexed at once) or reject a
+ * pending entry; req may carry note and, on approval, edited question/answer. */
+err_t inbox_review_decide(struct store *s, const struct principal *by, int64_t id, int approve,
+    json_t *req, json_t **out, struct errinfo *ei);
+/* Entries the principal may see (site scope), pending first; state may be NULL. */
+json_t *inbox_review_entries(struct store *s, const struct principal *p, const char *state);
+
 #define BODY_MAX (64 * 1024)
 
 #endif

@@ -116,4 +116,20 @@ int kb_not_helpful(const char *text);
 /* The default key phrase list, one per line. */
 extern const char kb_default_key_phrases[];
 
+/* ---- question similarity (kb_similar.c; the monthly review groups with it) ---- */
+
+#define KB_TV_MAX 64
+#define KB_TV_TERM 48
+
+/* A bag of stemmed content terms: stop words dropped, chat shorthand expanded. */
+struct kb_tv {
+	int n;
+	char term[KB_TV_MAX][KB_TV_TERM];
+	double w[KB_TV_MAX]; /* term counts; a caller may reweight them (idf) */
+};
+
+void kb_tv_make(const char *text, struct kb_tv *tv);
+/* Cosine of two term vectors, 0..1 (0 when either is empty). */
+double kb_tv_cosine(const struct kb_tv *a, const struct kb_tv *b);
+
 #endif

@@ -205,6 +205,21 @@ struct store_ops {
 	    int64_t now);
 	json_t *(*member_prefs_get)(struct store *s, const char *ws, const char *member_id);
 	err_t (*member_prefs_put)(struct store *s, json_t *p);
+
+	/* ---- review (monthly review, review entries) ---- */
+	/* Conversations handed off in [from, to) with the month's first handoff
+	 * (handoff_at, reason); sites: array of allowed sites or NULL for all. */
+	json_t *(*review_handoffs)(struct store *s, const char *ws, int64_t from, int64_t to,
+	    json_t *sites);
+	/* Every message (notes included) of the given conversation ids, by conversation then id. */
+	json_t *(*review_messages)(struct store *s, const char *ws, json_t *conv_ids);
+	int64_t (*review_entry_create)(struct store *s, json_t *e);
+	json_t *(*review_entry_get)(struct store *s, const char *ws, int64_t id);
+	/* Pending first, then newest; state NULL for all. */
+	json_t *(*review_entry_list)(struct store *s, const char *ws, const char *state, int limit);
+	/* Update an entry only while it is in from_state (ERR_CONFLICT otherwise). */
+	err_t (*review_entry_decide)(struct store *s, const char *ws, int64_t id,
+	    const char *from_state, json_t *fields);
 };
 
 struct store {

@@ -1180,6 +1180,13 @@ static const struct store_ops sq_ops = {
 	.notification_read = sq_notification_read,
 	.member_prefs_get = sq_member_prefs_get,
 	.member_prefs_put = sq_member_prefs_put,
+	/* ---- review (monthly review, review entries) ---- */
+	.review_handoffs = sq_review_handoffs,
+	.review_messages = sq_review_messages,
+	.review_entry_create = sq_review_entry_create,
+	.review_entry_get = sq_review_entry_get,
+	.review_entry_list = sq_review_entry_list,
+	.review_entry_decide = sq_review_entry_decide,
 };
 
 struct store *

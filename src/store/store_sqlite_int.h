@@ -104,4 +104,13 @@ err_t sq_notification_read(struct store *s, const char *ws, const char *member_i
 json_t *sq_member_prefs_get(struct store *s, const char *ws, const char *member_id);
 err_t sq_member_prefs_put(struct store *s, json_t *p);
 
+/* store_sqlite_review.c: the monthly review and review entries. */
+json_t *sq_review_handoffs(struct store *s, const char *ws, int64_t from, int64_t to, json_t *sites);
+json_t *sq_review_messages(struct store *s, const char *ws, json_t *conv_ids);
+int64_t sq_review_entry_create(struct store *s, json_t *e);
+json_t *sq_review_entry_get(struct store *s, const char *ws, int64_t id);
+json_t *sq_review_entry_list(struct store *s, const char *ws, const char *state, int limit);
+err_t sq_review_entry_decide(struct store *s, const char *ws, int64_t id, const char *from_state,
+    json_t *fields);
+
 #endif

@@ -6,6 +6,7 @@ import { mountInbox } from './inbox.js';
 import { mountKnowledge } from './knowledge.js';
 import { mountSettings } from './settings.js';
 import { mountReports } from './reports.js'; // reports (dashboard, handover, stale, usage)
+import { mountReview } from './review.js'; // review: the monthly review page
 
 const root = document.getElementById('app');
 export const app = {
@@ -157,8 +158,8 @@ function buildShell() {
 		h('span', { class: 'ws-name', text: app.me.workspace.name }),
 		h('nav', { class: 'nav', 'aria-label': 'Main' },
 			nav('#/inbox', 'Inbox', 'inbox'), nav('#/knowledge', 'Knowledge', 'knowledge'),
-			nav('#/reports', 'Reports', 'reports'), // reports
-			 nav('#/settings', 'Settings', 'settings')),
+			nav('#/reports', 'Reports', 'reports'), nav('#/review', 'Review', 'review'),
+			nav('#/settings', 'Settings', 'settings')),
 		h('div', { class: 'topbar-right' }, conn, bell, who, logout),
 		panel);
 	const main = h('div', { class: 'screen', id: 'screen' });
@@ -259,6 +260,7 @@ async function route() {
 	clear(shell.main);
 	const screens = {
 		knowledge: [mountKnowledge, 'Knowledge'], settings: [mountSettings, 'Settings'], reports: [mountReports, 'Reports'],
+		review: [mountReview, 'Review'],
 	};
 	const [mount, title] = screens[top] || [mountInbox, 'Inbox'];
 	current = mount(shell.main, app, parts, params) || {};
