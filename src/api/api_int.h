@@ -138,6 +138,12 @@ void api_notifications_read(struct api_ctx *c);
 void api_conv_attachments(struct api_ctx *c);
 void api_attachment_get(struct api_ctx *c);
 
+/* ---- suggest: suggested tags, duplicates (api_suggest.c) ---- */
+void api_suggest_list(struct api_ctx *c);
+void api_suggest_accept(struct api_ctx *c);
+void api_suggest_reject(struct api_ctx *c);
+void api_duplicates(struct api_ctx *c);
+
 /* CORS for widget routes: adds the headers when the origin is allowed;
  * returns 0 and responds 403 when it is not. */
 int api_widget_cors(struct api_ctx *c, const char *ws);

@@ -84,5 +84,10 @@ const struct api_route api_routes[] = {
 	{"PUT",    "/api/v1/me/preferences",                    api_me_prefs_put,    AUTH_MEMBER,  ROLE_VIEWER, 0},
 	{"GET",    "/api/v1/notifications",                     api_notifications_list, AUTH_MEMBER, ROLE_VIEWER, 0},
 	{"POST",   "/api/v1/notifications/:id/read",            api_notifications_read, AUTH_MEMBER, ROLE_VIEWER, API_F_NOJSON},
+	/* ---- suggest: suggested tags (T4), duplicates (I8) ---- */
+	{"GET",    "/api/v1/conversations/:id/suggestions",     api_suggest_list,    AUTH_MEMBER,  ROLE_VIEWER, 0},
+	{"POST",   "/api/v1/conversations/:id/suggestions/:tag/accept", api_suggest_accept, AUTH_MEMBER, ROLE_AGENT, API_F_NOJSON},
+	{"POST",   "/api/v1/conversations/:id/suggestions/:tag/reject", api_suggest_reject, AUTH_MEMBER, ROLE_AGENT, API_F_NOJSON},
+	{"GET",    "/api/v1/conversations/:id/duplicates",      api_duplicates,      AUTH_MEMBER,  ROLE_VIEWER, 0},
 	{NULL, NULL, NULL, 0, 0, 0},
 };

@@ -116,4 +116,11 @@ int kb_not_helpful(const char *text);
 /* The default key phrase list, one per line. */
 extern const char kb_default_key_phrases[];
 
+/* ---- terms for other modules' text matching (kb_terms.c: suggested tags, duplicates) ---- */
+
+#define KB_TERM_MAX 48
+/* The content terms of text, in order: lowercased, chat shorthand expanded
+ * ("wk" -> week), stemmed, stop words dropped. Returns the count (<= max). */
+size_t kb_terms(const char *text, char (*out)[KB_TERM_MAX], size_t max);
+
 #endif

@@ -1180,6 +1180,17 @@ static const struct store_ops sq_ops = {
 	.notification_read = sq_notification_read,
 	.member_prefs_get = sq_member_prefs_get,
 	.member_prefs_put = sq_member_prefs_put,
+	/* ---- suggest ---- */
+	.suggest_training = sq_suggest_training,
+	.suggest_signature = sq_suggest_signature,
+	.suggest_conv_text = sq_suggest_conv_text,
+	.suggest_list = sq_suggest_list,
+	.suggest_put = sq_suggest_put,
+	.suggest_prune = sq_suggest_prune,
+	.suggest_decide = sq_suggest_decide,
+	.dup_answered = sq_dup_answered,
+	.stale_due = sq_stale_due,
+	.stale_put = sq_stale_put,
 };
 
 struct store *
