@@ -191,7 +191,7 @@ void inbox_set_agent_hook(inbox_agent_hook fn);
 
 #define SUGGEST_MIN 0.25          /* a suggestion is shown from this score */
 #define SUGGEST_SHOW_MAX 3        /* at most this many per conversation */
-#define INBOX_DUP_THRESHOLD 0.55  /* "answered in #N" from this similarity */
+#define INBOX_DUP_THRESHOLD 0.45  /* "answered in #N" from this similarity (bench/suggest_eval) */
 
 /* The classifier alone (inbox_suggest.c), for the bench and unit tests. */
 struct inbox_suggest_model;
@@ -222,6 +222,8 @@ struct inbox_dup_hit {
 struct inbox_dup_index *inbox_dup_new(void);
 void inbox_dup_free(struct inbox_dup_index *ix);
 void inbox_dup_add(struct inbox_dup_index *ix, int64_t key, const char *text);
+/* A text that only informs term rarity (never a match). */
+void inbox_dup_background(struct inbox_dup_index *ix, const char *text);
 size_t inbox_dup_size(const struct inbox_dup_index *ix);
 size_t inbox_dup_query(struct inbox_dup_index *ix, const char *text, struct inbox_dup_hit *out,
     size_t max);

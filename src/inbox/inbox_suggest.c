@@ -43,7 +43,9 @@
 #define SUGGEST_TEMP 2.0         /* posterior tempering */
 #define SUGGEST_TRAIN_MAX 5000   /* newest tagged conversations learned from */
 #define SUGGEST_RECHECK_MS 3000
-#define DUP_MAX_DOCS 20000
+#define DUP_MAX_DOCS 20000       /* answered questions compared against */
+#define DUP_BACKGROUND 5000      /* recent visitor messages for term rarity */
+#define DUP_REBUILD_MS (10 * 60 * 1000)
 
 /* ---- a small string -> id table ---- */
 
@@ -362,7 +364,10 @@ struct inbox_dup_index {
 	} *post;
 	struct dup_doc *docs;
 	size_t ndocs, docs_cap;
+	size_t nbg;      /* background texts: counted in df, never matched */
 };
+
+static void dup_add(struct inbox_dup_index *ix, int64_t key, const char *text, int candidate);
 
 struct inbox_dup_index *
 inbox_dup_new(void)
@@ -397,6 +402,18 @@ inbox_dup_size(const struct inbox_dup_index *ix)
 void
 inbox_dup_add(struct inbox_dup_index *ix, int64_t key, const char *text)
 {
+	dup_add(ix, key, text, 1);
+}
+
+void
+inbox_dup_background(struct inbox_dup_index *ix, const char *text)
+{
+	dup_add(ix, -1, text, 0);
+}
+
+static void
+dup_add(struct inbox_dup_index *ix, int64_t key, const char *text, int candidate)
+{
 	uint32_t ids[SUGGEST_TERMS];
 	size_t n = text_ids(&ix->v, text, 1, ids, SUGGEST_TERMS), i;
 	struct dup_doc *d;
@@ -413,6 +430,12 @@ inbox_dup_add(struct inbox_dup_index *ix, int64_t key, const char *text)
 		memset(ix->df + ix->df_cap, 0, (cap - ix->df_cap) * sizeof(*ix->df));
 		memset(ix->post + ix->df_cap, 0, (cap - ix->df_cap) * sizeof(*ix->post));
 		ix->df_cap = cap;
+	}
+	if (!candidate) {
+		for (i = 0; i < n; i++)
+			ix->df[ids[i]]++;
+		ix->nbg++;
+		return;
 	}
 	if (ix->ndocs == ix->docs_cap) {
 		ix->docs_cap = ix->docs_cap ? ix->docs_cap * 2 : 256;
@@ -439,7 +462,7 @@ inbox_dup_add(struct inbox_dup_index *ix, int64_t key, const char *text)
 static double
 dup_idf(const struct inbox_dup_index *ix, uint32_t t)
 {
-	return log(1.0 + (double)(ix->ndocs + 1) / (double)(ix->df[t] + 1));
+	return log(1.0 + (double)(ix->ndocs + ix->nbg + 1) / (double)(ix->df[t] + 1));
 }
 
 size_t
@@ -469,7 +492,7 @@ inbox_dup_query(struct inbox_dup_index *ix, const char *text, struct inbox_dup_h
 			u += !seen;
 		}
 		free(terms);
-		qn = (double)(u > n ? u - n : 0) * pow(log(1.0 + (double)(ix->ndocs + 1)), 2);
+		qn = (double)(u > n ? u - n : 0) * pow(log(1.0 + (double)(ix->ndocs + ix->nbg + 1)), 2);
 	}
 	if (n == 0)
 		return 0;
@@ -524,6 +547,7 @@ struct ws_cache {
 	json_t *dup_rows;       /* by key = index into this array */
 	int64_t dup_after;      /* highest answer id loaded */
 	int64_t dup_checked_at;
+	int64_t dup_built_at;
 	struct ws_cache *next;
 };
 
@@ -554,7 +578,10 @@ inbox_suggest_forget(const char *ws)
 	pthread_mutex_lock(&cache_mu);
 	for (c = caches; c != NULL; c = c->next)
 		if (ws == NULL || strcmp(c->ws, ws) == 0)
-			c->checked_at = c->dup_checked_at = 0, c->sig[0] = '\0';
+			{
+			c->checked_at = c->dup_checked_at = c->dup_built_at = 0;
+			c->sig[0] = '\0';
+		}
 	pthread_mutex_unlock(&cache_mu);
 }
 
@@ -612,12 +639,20 @@ cache_dup(struct store *s, struct ws_cache *c, int64_t now)
 	if (c->dup != NULL && now - c->dup_checked_at < 500)
 		return;
 	c->dup_checked_at = now;
-	if (c->dup == NULL || json_array_size(c->dup_rows) > DUP_MAX_DOCS) {
+	/* Rebuilt now and then so that term rarity follows the workspace's
+	 * recent questions; new answers are added in between. */
+	if (c->dup == NULL || json_array_size(c->dup_rows) > DUP_MAX_DOCS || now - c->dup_built_at > DUP_REBUILD_MS) {
+		json_t *bg = ST(s, dup_background, c->ws, DUP_BACKGROUND);
+
 		inbox_dup_free(c->dup);
 		json_decref(c->dup_rows);
 		c->dup = inbox_dup_new();
 		c->dup_rows = json_array();
 		c->dup_after = 0;
+		c->dup_built_at = now;
+		for (i = 0; i < json_array_size(bg); i++)
+			inbox_dup_background(c->dup, jsonx_str(json_array_get(bg, i), "text"));
+		json_decref(bg);
 	}
 	rows = ST(s, dup_answered, c->ws, c->dup_after, DUP_MAX_DOCS);
 	/* Oldest first, so the first answer to a question is the one kept. */

@@ -229,6 +229,8 @@ struct store_ops {
 	 * member reply with id > after_id, newest first: [{answer_id, question_id,
 	 * conversation_id, number, site, question, answer}]. */
 	json_t *(*dup_answered)(struct store *s, const char *ws, int64_t after_id, int limit);
+	/* The workspace's newest visitor messages: [{text}] (term rarity for duplicates). */
+	json_t *(*dup_background)(struct store *s, const char *ws, int limit);
 	/* needs_human conversations (all workspaces) whose stale notice is due at
 	 * now: one workspace limit after max(updated_at, last notice). */
 	json_t *(*stale_due)(struct store *s, int64_t now, int limit);

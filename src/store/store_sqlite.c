@@ -1189,6 +1189,7 @@ static const struct store_ops sq_ops = {
 	.suggest_prune = sq_suggest_prune,
 	.suggest_decide = sq_suggest_decide,
 	.dup_answered = sq_dup_answered,
+	.dup_background = sq_dup_background,
 	.stale_due = sq_stale_due,
 	.stale_put = sq_stale_put,
 };

@@ -114,6 +114,7 @@ err_t sq_suggest_prune(struct store *s, const char *conv_id, json_t *keep);
 err_t sq_suggest_decide(struct store *s, const char *ws, const char *conv_id, int64_t tag_id,
     const char *state, const char *by, int64_t at);
 json_t *sq_dup_answered(struct store *s, const char *ws, int64_t after_id, int limit);
+json_t *sq_dup_background(struct store *s, const char *ws, int limit);
 json_t *sq_stale_due(struct store *s, int64_t now, int limit);
 err_t sq_stale_put(struct store *s, json_t *row);
 

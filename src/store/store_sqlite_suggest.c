@@ -109,6 +109,15 @@ sq_dup_answered(struct store *s, const char *ws, int64_t after_id, int limit)
 }
 
 json_t *
+sq_dup_background(struct store *s, const char *ws, int limit)
+{
+	return sq_rows(Q(s),
+	    "SELECT substr(body, 1, 1000) AS text FROM messages WHERE workspace_id = ? AND author_kind = 'visitor' "
+	    "ORDER BY id DESC LIMIT ?",
+	    "si", ws, (int64_t)limit);
+}
+
+json_t *
 sq_stale_due(struct store *s, int64_t now, int limit)
 {
 	/* conv_status_updated narrows to needs_human threads quiet for at least
