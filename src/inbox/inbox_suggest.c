@@ -824,8 +824,6 @@ inbox_suggest_decide(struct store *s, const struct principal *p, const char *con
 	size_t i;
 	err_t err;
 
-	if (p->kind != P_MEMBER)
-		return err_set(ei, ERR_FORBIDDEN, "only a member can decide on a suggestion");
 	conv = inbox_conv_get(s, p, conv_id, ei);
 	if (conv == NULL)
 		return ei->code;
