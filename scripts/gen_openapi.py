@@ -89,6 +89,11 @@ ROUTES = [
     ("PUT", "/api/v1/me/preferences", "Choose notifications by e-mail {email:{handoff,escalation,mention,assigned: bool}}", "member", "viewer", None, 200),
     ("GET", "/api/v1/notifications", "The member's notifications", "member", "viewer", None, 200),
     ("POST", "/api/v1/notifications/{id}/read", "Mark a notification read", "member", "viewer", None, 200),
+    # suggest: suggested tags (T4), duplicates (I8)
+    ("GET", "/api/v1/conversations/{id}/suggestions", "Open tag suggestions [{tag_id, name, colour, score (0..1), state}], best first", "member", "viewer", None, 200),
+    ("POST", "/api/v1/conversations/{id}/suggestions/{tag}/accept", "Accept a suggestion: the tag is applied with the member as its source; {tags, suggestions}", "member", "agent", None, 200),
+    ("POST", "/api/v1/conversations/{id}/suggestions/{tag}/reject", "Reject a suggestion: it is never proposed again on this conversation; {tags, suggestions}", "member", "agent", None, 200),
+    ("GET", "/api/v1/conversations/{id}/duplicates", "Threads (within your sites) where a member answered the same question: [{conversation_id, number, question, answer_excerpt, score}]", "member", "viewer", None, 200),
 ]
 
 S = lambda **p: {"type": "object", "properties": p}
@@ -102,7 +107,9 @@ SCHEMAS = {
     "TokenCreate": S(name=STR, role={"enum": ["admin", "agent", "viewer"]}),
     "Settings": S(agent_name=STR, greeting=STR, holding_message=STR, tone=STR, threshold={"type": "number", "minimum": 0, "maximum": 1},
                   key_phrases=STR, synonyms=STR, channels=S(widget={"type": "boolean"}, email={"type": "boolean"}, api={"type": "boolean"}),
-                  allowed_origins={"type": "array", "items": STR}),
+                  allowed_origins={"type": "array", "items": STR},
+                  stale_minutes={"type": "integer", "minimum": 5, "maximum": 10080},  # suggest
+                  suggest_auto_threshold={"type": "number", "minimum": 0, "maximum": 1}),  # suggest: 1 = off
     "ConversationCreate": S(external_id=STR, body=STR, context=S(site=STR, protocol=STR, name=STR, email=STR, subject=STR)),
     "MessageCreate": S(body=STR, internal={"type": "boolean"}),
     "Assign": S(assignee_id={"type": ["string", "null"]}),
