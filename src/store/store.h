@@ -225,9 +225,10 @@ struct store_ops {
 	/* Decide an open suggestion (state accepted, rejected or auto); ERR_NOT_FOUND when none is open. */
 	err_t (*suggest_decide)(struct store *s, const char *ws, const char *conv_id, int64_t tag_id,
 	    const char *state, const char *by, int64_t at);
-	/* Questions a member answered: the visitor message before each public
-	 * member reply with id > after_id, newest first: [{answer_id, question_id,
-	 * conversation_id, number, site, question, answer}]. */
+	/* Questions a member answered: the visitor messages since the previous
+	 * public member reply, for each public member reply with id > after_id,
+	 * newest first: [{answer_id, question_id, conversation_id, number, site,
+	 * question, answer}]. */
 	json_t *(*dup_answered)(struct store *s, const char *ws, int64_t after_id, int limit);
 	/* The workspace's newest visitor messages: [{text}] (term rarity for duplicates). */
 	json_t *(*dup_background)(struct store *s, const char *ws, int limit);

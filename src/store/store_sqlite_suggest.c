@@ -96,15 +96,17 @@ sq_suggest_decide(struct store *s, const char *ws, const char *conv_id, int64_t 
 json_t *
 sq_dup_answered(struct store *s, const char *ws, int64_t after_id, int limit)
 {
-	/* messages_conv (conversation_id, id) finds the question before each reply. */
+	/* Every visitor message since the previous public member reply is a
+	 * question that this reply answered; messages_conv finds them. */
 	return sq_rows(Q(s),
 	    "SELECT r.id AS answer_id, q.id AS question_id, r.conversation_id, c.number, c.site, "
 	    "substr(q.body, 1, 2000) AS question, substr(r.body, 1, 400) AS answer "
 	    "FROM messages r JOIN conversations c ON c.id = r.conversation_id "
-	    "JOIN messages q ON q.id = (SELECT max(x.id) FROM messages x WHERE x.conversation_id = r.conversation_id "
-	    "  AND x.author_kind = 'visitor' AND x.id < r.id) "
+	    "JOIN messages q ON q.conversation_id = r.conversation_id AND q.author_kind = 'visitor' AND q.id < r.id "
+	    "  AND q.id > coalesce((SELECT max(p.id) FROM messages p WHERE p.conversation_id = r.conversation_id "
+	    "  AND p.author_kind = 'member' AND p.internal = 0 AND p.id < r.id), 0) "
 	    "WHERE r.workspace_id = ?1 AND r.author_kind = 'member' AND r.internal = 0 AND r.id > ?2 "
-	    "ORDER BY r.id DESC LIMIT ?3",
+	    "ORDER BY r.id DESC, q.id DESC LIMIT ?3",
 	    "sii", ws, after_id, (int64_t)limit);
 }
 
