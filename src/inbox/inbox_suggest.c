@@ -300,7 +300,7 @@ inbox_suggest_model_score(struct inbox_suggest_model *m, const char *text,
     struct inbox_suggest_score *out, size_t max)
 {
 	uint32_t ids[SUGGEST_TERMS];
-	double lp[SUGGEST_TAGS_MAX], top = -INFINITY, sum = 0, aV;
+	double lp[SUGGEST_TAGS_MAX], top, sum, aV, other;
 	size_t n, i, t, k, nout = 0;
 	int evidence = 0;
 
@@ -320,11 +320,19 @@ inbox_suggest_model_score(struct inbox_suggest_model *m, const char *text,
 	}
 	if (!evidence)
 		return 0; /* nothing in the text relates to any tag */
+	/* "None of these": words spread evenly over the vocabulary. It keeps a
+	 * workspace with one or two topics from scoring every text near 1. */
+	other = 0;
+	for (t = 0; t < m->ntags; t++)
+		other += m->prior[t] / (double)m->ntags;
+	other = (other - (double)n * log((double)m->v.n + 1)) / SUGGEST_TEMP;
+	top = other;
 	for (t = 0; t < m->ntags; t++) {
 		lp[t] /= SUGGEST_TEMP;
 		if (lp[t] > top)
 			top = lp[t];
 	}
+	sum = exp(other - top);
 	for (t = 0; t < m->ntags; t++) {
 		lp[t] = exp(lp[t] - top);
 		sum += lp[t];

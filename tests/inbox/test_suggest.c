@@ -47,8 +47,8 @@ classifier(void)
 	CHECK(n == 3 && sc[0].tag_id == samples, "descriptions alone point to the right tag");
 	for (i = 0; i < n; i++)
 		sum += sc[i].score;
-	CHECK(n == 3 && sc[0].score >= sc[1].score && sc[1].score >= sc[2].score && sum > 0.999 && sum < 1.001,
-	    "scores are best first and sum to one");
+	CHECK(n == 3 && sc[0].score >= sc[1].score && sc[1].score >= sc[2].score && sum > 0 && sum < 1,
+	    "scores are best first and sum to less than one (the rest is 'none of these')");
 	CHECK(inbox_suggest_model_score(m, "hello there, thanks!", sc, 4) == 0, "a text with no related word gets no suggestion");
 	CHECK(inbox_suggest_model_score(m, "", sc, 4) == 0, "nor does an empty one");
 	n = inbox_suggest_model_score(m, "the fridge was warm overnight", sc, 4);
@@ -71,7 +71,7 @@ classifier(void)
 	inbox_suggest_model_finish(m);
 	CHECK(inbox_suggest_model_examples(m) == 3, "examples with undeclared tags are ignored");
 	n = inbox_suggest_model_score(m, "the fridge was warm overnight", sc, 2);
-	CHECK(n == 2 && sc[0].tag_id == dosing && sc[0].score > 0.5, "history teaches words the descriptions lack");
+	CHECK(n == 2 && sc[0].tag_id == dosing && sc[0].score > sc[1].score, "history teaches words the descriptions lack (more examples, higher score)");
 	CHECK(inbox_suggest_model_score(m, "the fridge was warm overnight", sc, 1) == 1, "max caps the results");
 	inbox_suggest_model_free(m);
 }
@@ -214,26 +214,52 @@ main(void)
 	CHECK(inbox_suggest_decide(s, &owner, cid, 424242, 0, &out, &ei) == ERR_NOT_FOUND, "an unknown tag has no suggestion");
 
 	/* Reject: remembered across new messages. */
-	CHECK(inbox_msg_post(s, &visitor, cid, "visitor", "Also a patient was hospitalised, is that a serious adverse event?", 0, NULL, &msg, &ei) == ERR_OK,
-	    "the visitor adds a safety question");
-	json_decref(msg);
-	msg = NULL;
-	inbox_suggest_run(s, ws, cid);
-	rows = ST(s, suggest_list, ws, cid, "open");
-	CHECK(tag_on(rows, t_sae, NULL), "SAE is now suggested");
-	json_decref(rows);
-	CHECK(inbox_suggest_decide(s, &owner, cid, t_sae, 0, &out, &ei) == ERR_OK, "the owner rejects it");
-	json_decref(out);
-	out = NULL;
-	inbox_suggest_run(s, ws, cid);
-	rows = ST(s, suggest_list, ws, cid, "open");
-	CHECK(!tag_on(rows, t_sae, NULL), "a rejected suggestion is not proposed again");
-	json_decref(rows);
 	{
-		json_t *tags = inbox_conv_tags(s, ws, cid);
+		json_t *c4 = NULL, *ctx = json_pack("{s:s}", "site", "Site-101");
+		struct principal v4 = {0};
+		const char *c4id;
 
-		CHECK(!tag_on(tags, t_sae, NULL), "and not applied");
-		json_decref(tags);
+		inbox_conv_start(s, ws, "widget", ctx, vt, &c4, &ei);
+		json_decref(ctx);
+		c4id = jsonx_str(c4, "id");
+		inbox_visitor_lookup(s, c4id, vt, &v4);
+		CHECK(inbox_msg_post(s, &v4, c4id, "visitor", "A patient was hospitalised overnight, is that a serious adverse event?", 0, NULL, &msg, &ei) == ERR_OK,
+		    "another visitor asks a safety question");
+		json_decref(msg);
+		msg = NULL;
+		inbox_suggest_run(s, ws, c4id);
+		rows = ST(s, suggest_list, ws, c4id, "open");
+		CHECK(tag_on(rows, t_sae, NULL), "SAE is suggested");
+		json_decref(rows);
+		CHECK(inbox_suggest_decide(s, &owner, c4id, t_sae, 0, &out, &ei) == ERR_OK, "the owner rejects it");
+		json_decref(out);
+		out = NULL;
+		inbox_msg_post(s, &v4, c4id, "visitor", "It really was a serious adverse event: hospitalisation, SAE form please", 0, NULL, &msg, &ei);
+		json_decref(msg);
+		msg = NULL;
+		inbox_suggest_run(s, ws, c4id);
+		rows = ST(s, suggest_list, ws, c4id, NULL);
+		{
+			size_t i;
+			const char *state = NULL;
+
+			for (i = 0; i < json_array_size(rows); i++)
+				if (jsonx_int(json_array_get(rows, i), "tag_id", 0) == t_sae)
+					state = jsonx_str(json_array_get(rows, i), "state");
+			CHECK(state != NULL && strcmp(state, "rejected") == 0, "a rejected suggestion stays rejected after the next message");
+		}
+		json_decref(rows);
+		rows = ST(s, suggest_list, ws, c4id, "open");
+		CHECK(!tag_on(rows, t_sae, NULL), "it stays out of the open ones");
+		json_decref(rows);
+		{
+			json_t *tags = inbox_conv_tags(s, ws, c4id);
+
+			CHECK(!tag_on(tags, t_sae, NULL), "and it is not applied");
+			json_decref(tags);
+		}
+		principal_clear(&v4);
+		json_decref(c4);
 	}
 
 	/* Auto-apply above the threshold, with the agent as source. */
