@@ -9,7 +9,8 @@ BUILD=${BUILD:-build/rel}
 export BATON BUILD
 want() { [ -z "${BENCH_ONLY:-}" ] || case " $BENCH_ONLY " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 echo "Baton benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(uname -r)"
-for part in server:bench/server.sh kb:bench/kb.sh ingest:bench/kb_ingest.sh reports:bench/reports.sh; do
+# suggest: suggested tags and duplicate detection quality (bench/suggest_eval.sh)
+for part in server:bench/server.sh kb:bench/kb.sh ingest:bench/kb_ingest.sh reports:bench/reports.sh suggest:bench/suggest_eval.sh; do
 	name=${part%%:*}
 	script=${part#*:}
 	want "$name" || continue

@@ -95,6 +95,11 @@ ROUTES = [
     ("POST", "/api/v1/review/entries", "Propose a Q&A entry; question and answer default to the conversation's question and member answer", "member", "agent", "ReviewEntry", 201),
     ("POST", "/api/v1/review/entries/{id}/approve", "Approve an entry: it becomes a knowledge-base document, indexed at once", "member", "admin", "ReviewDecision", 200),
     ("POST", "/api/v1/review/entries/{id}/reject", "Reject an entry", "member", "admin", "ReviewDecision", 200),
+    # suggest: suggested tags (T4), duplicates (I8)
+    ("GET", "/api/v1/conversations/{id}/suggestions", "Open tag suggestions [{tag_id, name, colour, score (0..1), state}], best first", "member", "viewer", None, 200),
+    ("POST", "/api/v1/conversations/{id}/suggestions/{tag}/accept", "Accept a suggestion: the tag is applied with the member as its source; {tags, suggestions}", "member", "agent", None, 200),
+    ("POST", "/api/v1/conversations/{id}/suggestions/{tag}/reject", "Reject a suggestion: it is never proposed again on this conversation; {tags, suggestions}", "member", "agent", None, 200),
+    ("GET", "/api/v1/conversations/{id}/duplicates", "Threads (within your sites) where a member answered the same question: [{conversation_id, number, question, answer_excerpt, score}]", "member", "viewer", None, 200),
 ]
 
 S = lambda **p: {"type": "object", "properties": p}
@@ -108,7 +113,9 @@ SCHEMAS = {
     "TokenCreate": S(name=STR, role={"enum": ["admin", "agent", "viewer"]}),
     "Settings": S(agent_name=STR, greeting=STR, holding_message=STR, tone=STR, threshold={"type": "number", "minimum": 0, "maximum": 1},
                   key_phrases=STR, synonyms=STR, channels=S(widget={"type": "boolean"}, email={"type": "boolean"}, api={"type": "boolean"}),
-                  allowed_origins={"type": "array", "items": STR}),
+                  allowed_origins={"type": "array", "items": STR},
+                  stale_minutes={"type": "integer", "minimum": 5, "maximum": 10080},  # suggest
+                  suggest_auto_threshold={"type": "number", "minimum": 0, "maximum": 1}),  # suggest: 1 = off
     "ConversationCreate": S(external_id=STR, body=STR, context=S(site=STR, protocol=STR, name=STR, email=STR, subject=STR)),
     "MessageCreate": S(body=STR, internal={"type": "boolean"}),
     "Assign": S(assignee_id={"type": ["string", "null"]}),

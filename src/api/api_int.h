@@ -144,6 +144,11 @@ void api_review_entries(struct api_ctx *c);
 void api_review_propose(struct api_ctx *c);
 void api_review_approve(struct api_ctx *c);
 void api_review_reject(struct api_ctx *c);
+/* ---- suggest: suggested tags, duplicates (api_suggest.c) ---- */
+void api_suggest_list(struct api_ctx *c);
+void api_suggest_accept(struct api_ctx *c);
+void api_suggest_reject(struct api_ctx *c);
+void api_duplicates(struct api_ctx *c);
 
 /* CORS for widget routes: adds the headers when the origin is allowed;
  * returns 0 and responds 403 when it is not. */

@@ -90,5 +90,10 @@ const struct api_route api_routes[] = {
 	{"POST",   "/api/v1/review/entries",                    api_review_propose,  AUTH_MEMBER,  ROLE_AGENT, 0},
 	{"POST",   "/api/v1/review/entries/:id/approve",        api_review_approve,  AUTH_MEMBER,  ROLE_ADMIN, 0},
 	{"POST",   "/api/v1/review/entries/:id/reject",         api_review_reject,   AUTH_MEMBER,  ROLE_ADMIN, 0},
+	/* ---- suggest: suggested tags (T4), duplicates (I8) ---- */
+	{"GET",    "/api/v1/conversations/:id/suggestions",     api_suggest_list,    AUTH_MEMBER,  ROLE_VIEWER, 0},
+	{"POST",   "/api/v1/conversations/:id/suggestions/:tag/accept", api_suggest_accept, AUTH_MEMBER, ROLE_AGENT, API_F_NOJSON},
+	{"POST",   "/api/v1/conversations/:id/suggestions/:tag/reject", api_suggest_reject, AUTH_MEMBER, ROLE_AGENT, API_F_NOJSON},
+	{"GET",    "/api/v1/conversations/:id/duplicates",      api_duplicates,      AUTH_MEMBER,  ROLE_VIEWER, 0},
 	{NULL, NULL, NULL, 0, 0, 0},
 };

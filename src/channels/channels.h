@@ -146,6 +146,12 @@ err_t channels_oncall_ack(struct store *s, const char *ws, const char *conv_id,
 err_t channels_notify(struct store *s, const char *ws, const char *member_id, const char *kind,
     const char *conv_id, const char *text, int64_t now);
 
+/* ---- stale threads (channels_stale.c) ---- */
+
+/* Notify the assignee (or the primary on call) of every stale thread whose
+ * notice is due at now, once per limit. Returns the number of notices. */
+int channels_stale_tick(struct store *s, int64_t now);
+
 /* ---- lifecycle (channels_email.c) ---- */
 
 err_t channels_start(const char *data_dir);

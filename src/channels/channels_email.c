@@ -956,6 +956,7 @@ ch_dispatcher(void *arg)
 		channels_webhook_run(s, now);
 		if (now - last_tick >= 1000) {
 			channels_oncall_tick(s, now);
+			channels_stale_tick(s, now); /* suggest: stale-thread notices (I7) */
 			last_tick = now;
 		}
 	}

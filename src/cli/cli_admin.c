@@ -118,7 +118,9 @@ cli_serve(struct cli *c)
 		return 1;
 	}
 	channels_start(c->data);
+	inbox_suggest_start(c->data); /* suggest: suggested tags on visitor messages */
 	rc = http_serve(&cfg);
+	inbox_suggest_stop(); /* suggest */
 	channels_stop();
 	inbox_agent_stop();
 	return rc;

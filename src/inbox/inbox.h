@@ -214,6 +214,80 @@ err_t inbox_review_decide(struct store *s, const struct principal *by, int64_t i
 /* Entries the principal may see (site scope), pending first; state may be NULL. */
 json_t *inbox_review_entries(struct store *s, const struct principal *p, const char *state);
 
+/* ---- suggest: suggested tags (T4), duplicates (I8), stale threads (I7) ---- */
+
+#define SUGGEST_MIN 0.25          /* a suggestion is shown from this score */
+#define SUGGEST_SHOW_MAX 3        /* at most this many per conversation */
+#define INBOX_DUP_THRESHOLD 0.45  /* "answered in #N" from this similarity (bench/suggest_eval) */
+
+/* The classifier alone (inbox_suggest.c), for the bench and unit tests. */
+struct inbox_suggest_model;
+struct inbox_suggest_score {
+	int64_t tag_id;
+	double score; /* 0..1; the scores of one text sum to 1 over the tags */
+};
+struct inbox_suggest_model *inbox_suggest_model_new(void);
+void inbox_suggest_model_free(struct inbox_suggest_model *m);
+/* Declare a tag; its name and description are its first evidence. -1 when full or known. */
+int inbox_suggest_model_tag(struct inbox_suggest_model *m, int64_t tag_id, const char *name,
+    const char *description);
+/* One tagged text (tags not declared are ignored). */
+void inbox_suggest_model_example(struct inbox_suggest_model *m, const char *text,
+    const int64_t *tag_ids, size_t n);
+void inbox_suggest_model_finish(struct inbox_suggest_model *m);
+size_t inbox_suggest_model_examples(const struct inbox_suggest_model *m);
+/* The best max tags for text, best first; 0 when no word of it relates to any tag. */
+size_t inbox_suggest_model_score(struct inbox_suggest_model *m, const char *text,
+    struct inbox_suggest_score *out, size_t max);
+
+/* Duplicate questions: a TF-IDF cosine index of texts under integer keys. */
+struct inbox_dup_index;
+struct inbox_dup_hit {
+	int64_t key;
+	double score; /* cosine, 0..1 */
+};
+struct inbox_dup_index *inbox_dup_new(void);
+void inbox_dup_free(struct inbox_dup_index *ix);
+void inbox_dup_add(struct inbox_dup_index *ix, int64_t key, const char *text);
+/* A text that only informs term rarity (never a match). */
+void inbox_dup_background(struct inbox_dup_index *ix, const char *text);
+size_t inbox_dup_size(const struct inbox_dup_index *ix);
+size_t inbox_dup_query(struct inbox_dup_index *ix, const char *text, struct inbox_dup_hit *out,
+    size_t max);
+
+/* Classify a conversation now: store its open suggestions, apply those at or
+ * above the workspace's suggest_auto_threshold with the agent as source, and
+ * send suggestions.updated. The worker calls it for each visitor message. */
+err_t inbox_suggest_run(struct store *s, const char *ws, const char *conv_id);
+/* Open suggestions of a conversation p may see (NULL with ei otherwise). */
+json_t *inbox_suggest_list(struct store *s, const struct principal *p, const char *conv_id,
+    struct errinfo *ei);
+/* Accept (the tag is applied with the member as source) or reject (never
+ * proposed again on this conversation). out: {tags, suggestions}. */
+err_t inbox_suggest_decide(struct store *s, const struct principal *p, const char *conv_id,
+    int64_t tag_id, int accept, json_t **out, struct errinfo *ei);
+/* Threads of the same workspace, within p's sites, where a member answered a
+ * question like this conversation's: [{conversation_id, number, question,
+ * answer_excerpt, score}], best first, at most three. */
+json_t *inbox_suggest_duplicates(struct store *s, const struct principal *p, const char *conv_id,
+    struct errinfo *ei);
+/* The worker thread (the server starts it) and the per-workspace caches. */
+err_t inbox_suggest_start(const char *dsn);
+void inbox_suggest_stop(void);
+/* Drop cached models (ws NULL: all) so the next use rebuilds; free frees them. */
+void inbox_suggest_forget(const char *ws);
+void inbox_suggest_free_caches(void);
+
+/* Stale threads (inbox_stale.c): needs_human and quiet for the workspace's
+ * stale_minutes. mark sets "stale" on a conversation object or on each
+ * object of an array. */
+int inbox_stale_is(const json_t *conv, int64_t stale_minutes, int64_t now);
+void inbox_stale_mark(struct store *s, const char *ws, json_t *convs, int64_t now);
+/* Record a stale notice sent to member_id (may be NULL when nobody could be
+ * told): the notice row, a timeline entry and an audit row. due is a row of
+ * the store's stale_due. */
+err_t inbox_stale_record(struct store *s, const json_t *due, const char *member_id, int64_t now);
+
 #define BODY_MAX (64 * 1024)
 
 #endif

@@ -131,6 +131,7 @@ inbox_settings(struct store *s, const char *ws)
 	json_object_set_new(set, "channels", json_pack("{s:b,s:b,s:b}", "widget", 1, "email", 1, "api", 1));
 	json_object_set_new(set, "allowed_origins", json_array());
 	json_object_set_new(set, "stale_minutes", json_integer(120));
+	json_object_set_new(set, "suggest_auto_threshold", json_real(0.9)); /* suggest: 1 turns auto-tagging off */
 	have = json_object_get(w, "settings");
 	if (json_is_object(have))
 		json_object_update(set, have);
@@ -749,6 +750,7 @@ static const struct {
 	{"channels", JSON_OBJECT, 0, 0},
 	{"allowed_origins", JSON_ARRAY, 0, 50},
 	{"stale_minutes", JSON_INTEGER, 5, 10080},
+	{"suggest_auto_threshold", JSON_REAL, 0, 1}, /* suggest (T4) */
 };
 
 err_t

@@ -132,4 +132,11 @@ void kb_tv_make(const char *text, struct kb_tv *tv);
 /* Cosine of two term vectors, 0..1 (0 when either is empty). */
 double kb_tv_cosine(const struct kb_tv *a, const struct kb_tv *b);
 
+/* ---- terms for other modules' text matching (kb_terms.c: suggested tags, duplicates) ---- */
+
+#define KB_TERM_MAX 48
+/* The content terms of text, in order: lowercased, chat shorthand expanded
+ * ("wk" -> week), stemmed, stop words dropped. Returns the count (<= max). */
+size_t kb_terms(const char *text, char (*out)[KB_TERM_MAX], size_t max);
+
 #endif

@@ -220,6 +220,37 @@ struct store_ops {
 	/* Update an entry only while it is in from_state (ERR_CONFLICT otherwise). */
 	err_t (*review_entry_decide)(struct store *s, const char *ws, int64_t id,
 	    const char *from_state, json_t *fields);
+	/* ---- suggest: suggested tags (T4), duplicates (I8), stale notices (I7) ---- */
+	/* Conversations tagged with a tag of group topic_group by a member or a
+	 * rule, newest tagging first: [{conversation_id, tags: [tag ids], text}],
+	 * text being their first visitor messages. */
+	json_t *(*suggest_training)(struct store *s, const char *ws, const char *topic_group, int limit);
+	/* A cheap fingerprint of what suggest_training would return: {n, last, tags}. */
+	json_t *(*suggest_signature)(struct store *s, const char *ws, const char *topic_group);
+	/* The text a conversation is classified on: its first visitor messages
+	 * and its latest one ({text}, "" when none). */
+	json_t *(*suggest_conv_text)(struct store *s, const char *conv_id);
+	/* Suggestions of a conversation joined with tag name and colour; state NULL = all. */
+	json_t *(*suggest_list)(struct store *s, const char *ws, const char *conv_id, const char *state);
+	/* Insert or refresh an open suggestion; a decided one is left alone. */
+	err_t (*suggest_put)(struct store *s, json_t *row);
+	/* Delete the open suggestions of a conversation whose tag is not in keep (array of ids). */
+	err_t (*suggest_prune)(struct store *s, const char *conv_id, json_t *keep);
+	/* Decide an open suggestion (state accepted, rejected or auto); ERR_NOT_FOUND when none is open. */
+	err_t (*suggest_decide)(struct store *s, const char *ws, const char *conv_id, int64_t tag_id,
+	    const char *state, const char *by, int64_t at);
+	/* Questions a member answered: the visitor messages since the previous
+	 * public member reply, for each public member reply with id > after_id,
+	 * newest first: [{answer_id, question_id, conversation_id, number, site,
+	 * question, answer}]. */
+	json_t *(*dup_answered)(struct store *s, const char *ws, int64_t after_id, int limit);
+	/* The workspace's newest visitor messages: [{text}] (term rarity for duplicates). */
+	json_t *(*dup_background)(struct store *s, const char *ws, int limit);
+	/* needs_human conversations (all workspaces) whose stale notice is due at
+	 * now: one workspace limit after max(updated_at, last notice). */
+	json_t *(*stale_due)(struct store *s, int64_t now, int limit);
+	/* Record a stale notice (insert or bump the count). */
+	err_t (*stale_put)(struct store *s, json_t *row);
 };
 
 struct store {

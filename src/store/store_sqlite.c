@@ -1187,6 +1187,18 @@ static const struct store_ops sq_ops = {
 	.review_entry_get = sq_review_entry_get,
 	.review_entry_list = sq_review_entry_list,
 	.review_entry_decide = sq_review_entry_decide,
+	/* ---- suggest ---- */
+	.suggest_training = sq_suggest_training,
+	.suggest_signature = sq_suggest_signature,
+	.suggest_conv_text = sq_suggest_conv_text,
+	.suggest_list = sq_suggest_list,
+	.suggest_put = sq_suggest_put,
+	.suggest_prune = sq_suggest_prune,
+	.suggest_decide = sq_suggest_decide,
+	.dup_answered = sq_dup_answered,
+	.dup_background = sq_dup_background,
+	.stale_due = sq_stale_due,
+	.stale_put = sq_stale_put,
 };
 
 struct store *

@@ -112,5 +112,18 @@ json_t *sq_review_entry_get(struct store *s, const char *ws, int64_t id);
 json_t *sq_review_entry_list(struct store *s, const char *ws, const char *state, int limit);
 err_t sq_review_entry_decide(struct store *s, const char *ws, int64_t id, const char *from_state,
     json_t *fields);
+/* store_sqlite_suggest.c: suggested tags, duplicates, stale notices. */
+json_t *sq_suggest_training(struct store *s, const char *ws, const char *topic_group, int limit);
+json_t *sq_suggest_signature(struct store *s, const char *ws, const char *topic_group);
+json_t *sq_suggest_conv_text(struct store *s, const char *conv_id);
+json_t *sq_suggest_list(struct store *s, const char *ws, const char *conv_id, const char *state);
+err_t sq_suggest_put(struct store *s, json_t *row);
+err_t sq_suggest_prune(struct store *s, const char *conv_id, json_t *keep);
+err_t sq_suggest_decide(struct store *s, const char *ws, const char *conv_id, int64_t tag_id,
+    const char *state, const char *by, int64_t at);
+json_t *sq_dup_answered(struct store *s, const char *ws, int64_t after_id, int limit);
+json_t *sq_dup_background(struct store *s, const char *ws, int limit);
+json_t *sq_stale_due(struct store *s, int64_t now, int limit);
+err_t sq_stale_put(struct store *s, json_t *row);
 
 #endif

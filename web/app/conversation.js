@@ -3,6 +3,7 @@
 // internal notes, @mentions and saved replies, and the event timeline.
 import { h, clear, when, ago, toast, store, pct, STATUS_LABEL, REASONS, initials, handleOf } from './util.js';
 import { get, post, del } from './api.js';
+import { mountAids } from './aids.js'; // suggest: suggested tags and "answered in #N"
 
 const AUTHOR = { visitor: 'Visitor', agent: 'Agent', member: 'Team', system: 'System' };
 
@@ -16,6 +17,8 @@ export function mountConversation(el, app, id, hooks) {
 	clear(el, h('div', { class: 'conv-view' }, head, banner, tabs, body, composer));
 	const dialog = h('dialog', { class: 'passage-dialog', 'aria-labelledby': 'passage-title' });
 	document.body.appendChild(dialog);
+	const aidsSlot = h('div', { class: 'aids-slot' }); banner.after(aidsSlot); // suggest
+	const aids = mountAids(aidsSlot, app, id, { onTagged: () => refreshConv() }); // suggest
 
 	async function load() {
 		try {
@@ -337,6 +340,7 @@ export function mountConversation(el, app, id, hooks) {
 	load();
 	return {
 		onEvent(type, d) {
+			aids.onEvent(type, d); // suggest
 			if (type === 'message.created' && d.conversation_id === id) addMsg(d.message);
 			if (d.conversation && d.conversation.id === id) {
 				st.conv = { ...st.conv, ...d.conversation, tags: st.conv ? st.conv.tags : [] };
