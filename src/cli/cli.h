@@ -15,6 +15,9 @@ struct store;
 const char *cli_opt(struct cli *c, const char *name);
 int cli_flag(struct cli *c, const char *name);
 struct store *cli_store(struct cli *c);
+/* Resolve --workspace (an id or a name; without it, the only workspace) into
+ * id and, when name is not NULL, its name. Prints why and returns -1 when it cannot. */
+int cli_workspace(struct cli *c, struct store *s, char id[40], char name[256]);
 
 int cli_serve(struct cli *c);
 int cli_init(struct cli *c);

@@ -231,37 +231,6 @@ cli_routes(struct cli *c)
 
 /* ---- baton report: the monthly review (R2, R3) as md, csv or html ---- */
 
-/* Resolve --workspace (an id or a name); without it, the only workspace. */
-static int
-report_workspace(struct cli *c, struct store *s, char id[40], char name[256])
-{
-	const char *want = cli_opt(c, "--workspace");
-	json_t *all = ST(s, workspace_list);
-	size_t i, n = json_array_size(all);
-	int rc = -1;
-
-	for (i = 0; i < n; i++) {
-		json_t *w = json_array_get(all, i);
-
-		if (want == NULL ? n == 1 : (strcmp(jsonx_str(w, "id"), want) == 0 || strcmp(jsonx_str(w, "name"), want) == 0)) {
-			snprintf(id, 40, "%s", jsonx_str(w, "id"));
-			snprintf(name, 256, "%s", jsonx_str(w, "name"));
-			rc = 0;
-			break;
-		}
-	}
-	if (rc != 0) {
-		if (n == 0)
-			fprintf(stderr, "baton: no workspace yet; run `baton init --workspace NAME --admin EMAIL` first\n");
-		else if (want == NULL)
-			fprintf(stderr, "baton: there are %zu workspaces; choose one with --workspace ID|NAME\n", n);
-		else
-			fprintf(stderr, "baton: no workspace named %s\n", want);
-	}
-	json_decref(all);
-	return rc;
-}
-
 static const char *
 report_s(const json_t *o, const char *key)
 {
@@ -596,7 +565,7 @@ cli_report(struct cli *c)
 	s = cli_store(c);
 	if (s == NULL)
 		return 1;
-	if (report_workspace(c, s, ws, wsname) != 0) {
+	if (cli_workspace(c, s, ws, wsname) != 0) {
 		ST(s, close);
 		return 1;
 	}

@@ -10,8 +10,8 @@
 #include "store/store.h"
 
 /* Resolve --workspace (an id or a name); without it, the only workspace. */
-static int
-cli_workspace(struct cli *c, struct store *s, char out[40])
+int
+cli_workspace(struct cli *c, struct store *s, char out[40], char name[256])
 {
 	const char *want = cli_opt(c, "--workspace");
 	json_t *all = ST(s, workspace_list);
@@ -23,6 +23,8 @@ cli_workspace(struct cli *c, struct store *s, char out[40])
 
 		if (want == NULL ? n == 1 : (strcmp(jsonx_str(w, "id"), want) == 0 || strcmp(jsonx_str(w, "name"), want) == 0)) {
 			snprintf(out, 40, "%s", jsonx_str(w, "id"));
+			if (name != NULL)
+				snprintf(name, 256, "%s", jsonx_str(w, "name"));
 			rc = 0;
 			break;
 		}
@@ -144,7 +146,7 @@ cli_kb(struct cli *c)
 	s = cli_store(c);
 	if (s == NULL)
 		return 1;
-	if (cli_workspace(c, s, ws) != 0) {
+	if (cli_workspace(c, s, ws, NULL) != 0) {
 		rc = 1;
 		goto out;
 	}
@@ -223,7 +225,7 @@ cli_ask(struct cli *c)
 	s = cli_store(c);
 	if (s == NULL)
 		return 1;
-	if (cli_workspace(c, s, ws) != 0) {
+	if (cli_workspace(c, s, ws, NULL) != 0) {
 		ST(s, close);
 		return 1;
 	}
