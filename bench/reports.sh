@@ -5,7 +5,8 @@
 # p99 are over those calls. The reference, measured in the same run on the
 # same file, is the sqlite3 shell doing the floor of each job: one aggregate
 # scan of the conversations for the dashboard, and `.mode csv` of the same
-# rows for the exports.
+# rows for the exports. REPORTS_DATA=DIR reuses a seeded directory;
+# KEEP_DATA=DIR keeps the one seeded here.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 BATON=${BATON:-$(pwd)/baton}
@@ -22,13 +23,21 @@ wait_up() { i=0; until curl -fs "http://127.0.0.1:$1/api/v1/health" >/dev/null 2
 # "p50 p99" in ms of a list of seconds on stdin
 pct() { sort -n | awk '{ a[NR] = $1 * 1000 } END { i99 = int(NR * 0.99 + 0.999); if (i99 > NR) i99 = NR; printf "%.0f %.0f\n", a[int((NR + 1) / 2)], a[i99] }'; }
 
-echo "== seeding $N conversations, $((N * 5)) messages (one year, Site/Topic/Phase tags)"
-"$BATON" --data "$T/d" init --workspace Bench --admin bench@bench.test --json > "$T/init.json" || exit 1
+if [ -n "${REPORTS_DATA:-}" ]; then
+	# Reuse a seeded directory (it holds init.json next to baton.db); seeding 1M takes ~17 min here.
+	echo "== reusing $REPORTS_DATA ($(du -m "$REPORTS_DATA/baton.db" | cut -f1) MB)"
+	ln -s "$(cd "$REPORTS_DATA" && pwd)" "$T/d"
+	cp "$REPORTS_DATA/init.json" "$T/init.json"
+else
+	echo "== seeding $N conversations, $((N * 5)) messages (one year, Site/Topic/Phase tags)"
+	"$BATON" --data "$T/d" init --workspace Bench --admin bench@bench.test --json > "$T/init.json" || exit 1
+	s0=$(date +%s)
+	"$BUILD/bench/seed_history" "$T/d" "$(python3 -c "import json; print(json.load(open('$T/init.json'))['workspace_id'])")" "$N" || exit 1
+	echo "  seeded in $(( $(date +%s) - s0 )) s; store $(du -m "$T/d/baton.db" | cut -f1) MB"
+	[ -n "${KEEP_DATA:-}" ] && { mkdir -p "$KEEP_DATA" && cp "$T/init.json" "$T/d/baton.db" "$KEEP_DATA/" && echo "  kept in $KEEP_DATA"; }
+fi
 WS=$(python3 -c "import json; print(json.load(open('$T/init.json'))['workspace_id'])")
 PW=$(python3 -c "import json; print(json.load(open('$T/init.json'))['password'])")
-s0=$(date +%s)
-"$BUILD/bench/seed_history" "$T/d" "$WS" "$N" || exit 1
-echo "  seeded in $(( $(date +%s) - s0 )) s; store $(du -m "$T/d/baton.db" | cut -f1) MB"
 P=$(free_port)
 "$BATON" --data "$T/d" serve --listen "127.0.0.1:$P" 2>/dev/null &
 PIDS="$PIDS $!"

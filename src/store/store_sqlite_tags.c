@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/jsonx.h"
+#include "core/log.h"
 #include "store_sqlite_int.h"
 
 #define Q(s) ((struct sq *)(s))
@@ -116,85 +118,284 @@ sq_rule_delete(struct store *s, const char *ws, int64_t id)
 
 /* ---- dashboard ---- */
 
-/* The conversations in scope, computed once per dashboard into a temporary
- * table that every figure aggregates over: one row per conversation with its
- * site (a Site tag wins over the widget's context), its week and the
- * measured times; narrowed to one site when asked. */
-#define DASH_SCOPE \
-	"CREATE TEMP TABLE dash_s AS WITH scope AS (SELECT c.id, c.created_at, c.handoff_at, c.handoff_reason, c.first_human_reply_at, c.resolved_at, " \
+/* One pass over the conversations in scope, aggregated here: a row per
+ * conversation with its week, its site (a Site tag wins over the widget's
+ * context), its handoff and resolution, its measured times and its Topic
+ * tags. Every figure of the dashboard comes from this pass; the rows come in
+ * created_at order from a covering index, so the current week is cached. */
+#define DASH_SQL \
+	"SELECT date(c.created_at / 1000, 'unixepoch', '-6 days', 'weekday 1'), " \
 	"coalesce((SELECT t.name FROM conversation_tags x JOIN tags t ON t.id = x.tag_id " \
-	"WHERE x.conversation_id = c.id AND x.tag_id IN (SELECT t2.id FROM tags t2 JOIN tag_groups g ON g.id = t2.group_id " \
-	"WHERE g.workspace_id = ?1 AND g.name = ?2) LIMIT 1), c.site, '(none)') AS site, " \
-	"date(c.created_at / 1000, 'unixepoch', '-6 days', 'weekday 1') AS week, " \
-	"(c.handoff_at IS NULL AND c.first_human_reply_at IS NULL AND c.agent_reply_at IS NOT NULL) AS agent_resolved " \
-	"FROM conversations c WHERE c.workspace_id = ?1 AND c.created_at >= ?3 AND c.created_at < ?4 " \
-	"AND (?5 = 0 OR EXISTS (SELECT 1 FROM conversation_tags y WHERE y.conversation_id = c.id AND y.tag_id = ?5))) " \
-	"SELECT * FROM scope WHERE ?6 IS NULL OR site = ?6"
+	"WHERE x.conversation_id = c.id AND t.group_id = ?2 LIMIT 1), c.site, '(none)'), " \
+	"c.handoff_at IS NOT NULL, c.handoff_reason, " \
+	"c.handoff_at IS NULL AND c.first_human_reply_at IS NULL AND c.agent_reply_at IS NOT NULL, " \
+	"c.resolved_at IS NOT NULL, c.first_human_reply_at - c.created_at, c.resolved_at - c.created_at, " \
+	"(SELECT group_concat(x.tag_id) FROM conversation_tags x JOIN tags t ON t.id = x.tag_id " \
+	"WHERE x.conversation_id = c.id AND t.group_id = ?3) " \
+	"FROM conversations c WHERE c.workspace_id = ?1 AND c.created_at >= ?4 AND c.created_at < ?5 " \
+	"AND (?6 = 0 OR EXISTS (SELECT 1 FROM conversation_tags y WHERE y.conversation_id = c.id AND y.tag_id = ?6)) " \
+	"ORDER BY c.created_at"
 
-static json_t *
-dash_q(struct store *s, const struct store_dash_filter *f, const char *sql)
+struct dash_n {
+	char key[80];
+	int64_t tag; /* topic tag id; 0 for the other tallies */
+	int64_t n, handoffs, agent, sum_reply, n_reply, sum_res, n_res;
+};
+
+struct dash_tally {
+	struct dash_n *v;
+	size_t n, cap;
+};
+
+struct dash_vec {
+	int64_t *v;
+	size_t n, cap;
+};
+
+static struct dash_n *
+dash_get(struct dash_tally *t, const char *key, int64_t tag)
 {
-	/* Every query aggregates over the temporary table dash_s (alias s). */
-	return sq_rows(Q(s), sql, "s", f->topic_group ? f->topic_group : "Topic");
+	size_t i;
+
+	for (i = t->n; i-- > 0;)
+		if (t->v[i].tag == tag && strcmp(t->v[i].key, key) == 0)
+			return &t->v[i];
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 16;
+		t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
+	}
+	memset(&t->v[t->n], 0, sizeof(t->v[0]));
+	snprintf(t->v[t->n].key, sizeof(t->v[0].key), "%s", key);
+	t->v[t->n].tag = tag;
+	return &t->v[t->n++];
+}
+
+static void
+dash_push(struct dash_vec *v, int64_t x)
+{
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 1024;
+		v->v = xrealloc(v->v, v->cap * sizeof(*v->v));
+	}
+	v->v[v->n++] = x;
+}
+
+static int
+dash_i64cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The upper median in seconds, or null. */
+static json_t *
+dash_median(struct dash_vec *v)
+{
+	if (v->n == 0)
+		return json_null();
+	qsort(v->v, v->n, sizeof(*v->v), dash_i64cmp);
+	return json_integer(v->v[v->n / 2] / 1000);
 }
 
 static json_t *
-dash_median(struct store *s, const struct store_dash_filter *f, const char *expr)
+dash_avg(int64_t sum, int64_t n)
 {
-	char sql[1024];
-	json_t *r, *v;
+	return n > 0 ? json_integer(sum / n / 1000) : json_null();
+}
 
-	snprintf(sql, sizeof(sql),
-	    "SELECT (%s) AS v FROM dash_s s WHERE (%s) IS NOT NULL ORDER BY v LIMIT 1 OFFSET "
-	    "(SELECT count(*) / 2 FROM dash_s s WHERE (%s) IS NOT NULL AND ?1 IS NOT NULL)", expr, expr, expr);
-	r = dash_q(s, f, sql);
-	v = json_array_size(r) == 0 ? json_null() : json_integer(jsonx_int(json_array_get(r, 0), "v", 0) / 1000);
+static int
+dash_by_handoffs(const void *a, const void *b)
+{
+	const struct dash_n *x = a, *y = b;
+
+	if (x->handoffs != y->handoffs)
+		return x->handoffs > y->handoffs ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+static int
+dash_by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct dash_n *)a)->key, ((const struct dash_n *)b)->key);
+}
+
+static int64_t
+dash_group(struct sq *q, const char *ws, const char *name)
+{
+	json_t *r = sq_row(q, "SELECT id FROM tag_groups WHERE workspace_id = ? AND name = ?", "ss", ws, name);
+	int64_t id = jsonx_int(r, "id", 0);
+
 	json_decref(r);
-	return v;
+	return id;
 }
 
 json_t *
 sq_dashboard(struct store *s, const struct store_dash_filter *f)
 {
-	json_t *out, *r;
+	struct dash_tally weeks = {0}, reasons = {0}, sites = {0}, topics = {0}, heat = {0};
+	struct dash_vec reply = {0}, res = {0};
+	struct dash_n tot, *wk = NULL;
+	int64_t site_group, topic_group;
+	sqlite3_stmt *st;
+	json_t *out = NULL, *arr, *names;
+	size_t i;
+	int rc;
 
-	sq_exec(Q(s), "DROP TABLE IF EXISTS temp.dash_s", "");
-	if (sq_exec(Q(s), DASH_SCOPE, "ssiiis", f->workspace_id, f->site_group ? f->site_group : "Site", f->from,
-	    f->to ? f->to : (int64_t)1 << 62, f->tag_id, f->site))
+	site_group = dash_group(Q(s), f->workspace_id, f->site_group ? f->site_group : "Site");
+	topic_group = dash_group(Q(s), f->workspace_id, f->topic_group ? f->topic_group : "Topic");
+	st = sq_prep(Q(s), DASH_SQL);
+	if (st == NULL)
 		return NULL;
-	out = json_object();
-	r = dash_q(s, f, "SELECT count(*) AS conversations, coalesce(sum(handoff_at IS NOT NULL), 0) AS handoffs, "
-	    "coalesce(sum(agent_resolved), 0) AS agent_resolved, coalesce(sum(resolved_at IS NOT NULL), 0) AS resolved FROM dash_s s WHERE ?1 IS NOT NULL");
-	json_object_set(out, "totals", json_array_get(r, 0));
-	json_decref(r);
-	{
-		json_t *tot = json_object_get(out, "totals");
-		double n = (double)jsonx_int(tot, "conversations", 0);
+	sqlite3_bind_text(st, 1, f->workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, site_group);
+	sqlite3_bind_int64(st, 3, topic_group);
+	sqlite3_bind_int64(st, 4, f->from);
+	sqlite3_bind_int64(st, 5, f->to ? f->to : (int64_t)1 << 62);
+	sqlite3_bind_int64(st, 6, f->tag_id);
+	memset(&tot, 0, sizeof(tot));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *week = (const char *)sqlite3_column_text(st, 0);
+		const char *site = (const char *)sqlite3_column_text(st, 1);
+		const char *reason = (const char *)sqlite3_column_text(st, 3);
+		const char *tl = (const char *)sqlite3_column_text(st, 8);
+		int handoff = sqlite3_column_int(st, 2), agent = sqlite3_column_int(st, 4);
+		int has_reply = sqlite3_column_type(st, 6) != SQLITE_NULL, has_res = sqlite3_column_type(st, 7) != SQLITE_NULL;
+		int64_t dreply = sqlite3_column_int64(st, 6), dres = sqlite3_column_int64(st, 7);
+		struct dash_n *sn;
 
-		json_object_set_new(tot, "handoff_rate", json_real(n > 0 ? jsonx_int(tot, "handoffs", 0) / n : 0));
-		json_object_set_new(tot, "agent_resolved_rate", json_real(n > 0 ? jsonx_int(tot, "agent_resolved", 0) / n : 0));
+		if (site == NULL || week == NULL || (f->site != NULL && strcmp(site, f->site) != 0))
+			continue;
+		tot.n++;
+		tot.handoffs += handoff;
+		tot.agent += agent;
+		tot.n_res += sqlite3_column_int(st, 5);
+		if (wk == NULL || strcmp(wk->key, week) != 0)
+			wk = dash_get(&weeks, week, 0);
+		wk->n++;
+		wk->handoffs += handoff;
+		wk->agent += agent;
+		if (has_reply) {
+			dash_push(&reply, dreply);
+			wk->sum_reply += dreply;
+			wk->n_reply++;
+		}
+		if (has_res) {
+			dash_push(&res, dres);
+			wk->sum_res += dres;
+			wk->n_res++;
+		}
+		if (handoff)
+			dash_get(&reasons, reason ? reason : "", 0)->handoffs++;
+		sn = dash_get(&sites, site, 0);
+		sn->n++;
+		sn->handoffs += handoff;
+		while (tl != NULL && *tl != '\0') {
+			int64_t tag = strtoll(tl, NULL, 10);
+			struct dash_n *tn = dash_get(&topics, "", tag), *hn = dash_get(&heat, site, tag);
+
+			tn->n++;
+			tn->handoffs += handoff;
+			hn->n++;
+			hn->handoffs += handoff;
+			tl = strchr(tl, ',');
+			tl = tl ? tl + 1 : NULL;
+		}
 	}
-	json_object_set_new(json_object_get(out, "totals"), "median_first_human_reply_s",
-	    dash_median(s, f, "first_human_reply_at - created_at"));
-	json_object_set_new(json_object_get(out, "totals"), "median_resolution_s",
-	    dash_median(s, f, "resolved_at - created_at"));
-	r = dash_q(s, f, "SELECT week, count(*) AS conversations, sum(handoff_at IS NOT NULL) AS handoffs, sum(agent_resolved) AS agent_resolved, "
-	    "CAST(avg(first_human_reply_at - created_at) / 1000 AS INTEGER) AS avg_first_human_reply_s, "
-	    "CAST(avg(resolved_at - created_at) / 1000 AS INTEGER) AS avg_resolution_s FROM dash_s s WHERE ?1 IS NOT NULL GROUP BY week ORDER BY week");
-	json_object_set_new(out, "weeks", r);
-	json_object_set_new(out, "handoffs_by_reason", dash_q(s, f,
-	    "SELECT handoff_reason AS reason, count(*) AS handoffs FROM dash_s s WHERE handoff_at IS NOT NULL AND ?1 IS NOT NULL GROUP BY handoff_reason ORDER BY handoffs DESC"));
-	json_object_set_new(out, "by_site", dash_q(s, f,
-	    "SELECT site, count(*) AS conversations, sum(handoff_at IS NOT NULL) AS handoffs FROM dash_s s WHERE ?1 IS NOT NULL GROUP BY site ORDER BY handoffs DESC, site"));
-	json_object_set_new(out, "by_topic", dash_q(s, f,
-	    "SELECT t.id AS tag_id, t.name AS topic, t.colour, count(*) AS conversations, sum(s.handoff_at IS NOT NULL) AS handoffs "
-	    "FROM dash_s s JOIN conversation_tags x ON x.conversation_id = s.id JOIN tags t ON t.id = x.tag_id JOIN tag_groups g ON g.id = t.group_id "
-	    "WHERE g.name = ?1 GROUP BY t.id ORDER BY handoffs DESC, t.name"));
-	json_object_set_new(out, "heatmap", dash_q(s, f,
-	    "SELECT s.site, t.name AS topic, count(*) AS conversations, sum(s.handoff_at IS NOT NULL) AS handoffs "
-	    "FROM dash_s s JOIN conversation_tags x ON x.conversation_id = s.id JOIN tags t ON t.id = x.tag_id JOIN tag_groups g ON g.id = t.group_id "
-	    "WHERE g.name = ?1 GROUP BY s.site, t.name ORDER BY s.site, t.name"));
-	sq_exec(Q(s), "DROP TABLE temp.dash_s", "");
+	if (rc != SQLITE_DONE) {
+		log_warnx("sqlite dashboard: %s", sqlite3_errmsg(Q(s)->db));
+		goto done;
+	}
+	out = json_object();
+	json_object_set_new(out, "totals", json_pack("{s:I,s:I,s:I,s:I,s:f,s:f,s:o,s:o}", "conversations", (json_int_t)tot.n,
+	    "handoffs", (json_int_t)tot.handoffs, "agent_resolved", (json_int_t)tot.agent, "resolved", (json_int_t)tot.n_res,
+	    "handoff_rate", tot.n ? (double)tot.handoffs / (double)tot.n : 0.0,
+	    "agent_resolved_rate", tot.n ? (double)tot.agent / (double)tot.n : 0.0,
+	    "median_first_human_reply_s", dash_median(&reply), "median_resolution_s", dash_median(&res)));
+	if (weeks.n)
+		qsort(weeks.v, weeks.n, sizeof(*weeks.v), dash_by_key);
+	arr = json_array();
+	for (i = 0; i < weeks.n; i++)
+		json_array_append_new(arr, json_pack("{s:s,s:I,s:I,s:I,s:o,s:o}", "week", weeks.v[i].key, "conversations",
+		    (json_int_t)weeks.v[i].n, "handoffs", (json_int_t)weeks.v[i].handoffs, "agent_resolved", (json_int_t)weeks.v[i].agent,
+		    "avg_first_human_reply_s", dash_avg(weeks.v[i].sum_reply, weeks.v[i].n_reply),
+		    "avg_resolution_s", dash_avg(weeks.v[i].sum_res, weeks.v[i].n_res)));
+	json_object_set_new(out, "weeks", arr);
+	if (reasons.n)
+		qsort(reasons.v, reasons.n, sizeof(*reasons.v), dash_by_handoffs);
+	arr = json_array();
+	for (i = 0; i < reasons.n; i++)
+		json_array_append_new(arr, json_pack("{s:s?,s:I}", "reason", reasons.v[i].key[0] ? reasons.v[i].key : NULL,
+		    "handoffs", (json_int_t)reasons.v[i].handoffs));
+	json_object_set_new(out, "handoffs_by_reason", arr);
+	if (sites.n)
+		qsort(sites.v, sites.n, sizeof(*sites.v), dash_by_handoffs);
+	arr = json_array();
+	for (i = 0; i < sites.n; i++)
+		json_array_append_new(arr, json_pack("{s:s,s:I,s:I}", "site", sites.v[i].key, "conversations", (json_int_t)sites.v[i].n,
+		    "handoffs", (json_int_t)sites.v[i].handoffs));
+	json_object_set_new(out, "by_site", arr);
+	/* Topic names and colours; then the topic and heat-map tallies by name. */
+	names = sq_rows(Q(s), "SELECT id, name, colour FROM tags WHERE workspace_id = ? AND group_id = ?", "si", f->workspace_id, topic_group);
+	{
+		struct dash_tally *both[2] = {&topics, &heat};
+		int k;
+
+		for (k = 0; k < 2; k++)
+			for (i = 0; i < both[k]->n; i++) {
+				struct dash_n *n = &both[k]->v[i];
+				size_t j;
+
+				for (j = 0; j < json_array_size(names); j++)
+					if (jsonx_int(json_array_get(names, j), "id", 0) == n->tag)
+						break;
+				const char *nm = jsonx_str(json_array_get(names, j), "name");
+
+				if (nm == NULL)
+					nm = "?";
+				if (k == 0)
+					snprintf(n->key, sizeof(n->key), "%s", nm);
+				else
+					snprintf(n->key + strlen(n->key), sizeof(n->key) - strlen(n->key), "%c%s", '\x1f', nm);
+			}
+	}
+	if (topics.n)
+		qsort(topics.v, topics.n, sizeof(*topics.v), dash_by_handoffs);
+	arr = json_array();
+	for (i = 0; i < topics.n; i++) {
+		const char *colour = "";
+		size_t j;
+
+		for (j = 0; j < json_array_size(names); j++)
+			if (jsonx_int(json_array_get(names, j), "id", 0) == topics.v[i].tag && jsonx_str(json_array_get(names, j), "colour"))
+				colour = jsonx_str(json_array_get(names, j), "colour");
+		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:I,s:I}", "tag_id", (json_int_t)topics.v[i].tag, "topic",
+		    topics.v[i].key, "colour", colour, "conversations", (json_int_t)topics.v[i].n, "handoffs", (json_int_t)topics.v[i].handoffs));
+	}
+	json_object_set_new(out, "by_topic", arr);
+	if (heat.n)
+		qsort(heat.v, heat.n, sizeof(*heat.v), dash_by_key);
+	arr = json_array();
+	for (i = 0; i < heat.n; i++) {
+		char *sep = strchr(heat.v[i].key, '\x1f');
+
+		if (sep == NULL)
+			continue;
+		*sep = '\0';
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:I}", "site", heat.v[i].key, "topic", sep + 1,
+		    "conversations", (json_int_t)heat.v[i].n, "handoffs", (json_int_t)heat.v[i].handoffs));
+	}
+	json_object_set_new(out, "heatmap", arr);
+	json_decref(names);
+done:
+	sqlite3_reset(st);
+	free(weeks.v);
+	free(reasons.v);
+	free(sites.v);
+	free(topics.v);
+	free(heat.v);
+	free(reply.v);
+	free(res.v);
 	return out;
 }
 
