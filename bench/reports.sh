@@ -82,6 +82,7 @@ SCAN="SELECT count(*), sum(handoff_at IS NOT NULL), sum(resolved_at IS NOT NULL)
 show "$(route dashboard:year "dashboard?from=$YEAR_AGO")" "$(ref scan "$SCAN")"
 show "$(route dashboard:90d,Site-202 "dashboard?from=$Q3&site=Site-202")" "$(ref scan:90d "$SCAN AND created_at >= strftime('%s','$Q3') * 1000")"
 show "$(route dashboard:year,tag "dashboard?from=$YEAR_AGO&tag=6")" "$(ref scan "$SCAN")"
-show "$(route handover handover)" "$(ref scan "$SCAN")"
+set -- $(route handover handover)
+printf "  %-34s p50 %6s ms  p99 %6s ms  %9s bytes (open threads only: no full-scan reference)\n" "$1" "$2" "$3" "$4"
 show "$(route export:conversations.csv exports/conversations.csv)" "$(ref csv "SELECT number, status, channel, site, assignee_id, created_at, first_human_reply_at, resolved_at, handoff_reason FROM conversations" csv)"
 show "$(route export:messages.csv exports/messages.csv)" "$(ref csv "SELECT conversation_id, id, author_kind, author_id, internal, created_at, body FROM messages" csv)"
