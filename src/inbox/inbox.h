@@ -247,8 +247,7 @@ json_t *inbox_suggest_duplicates(struct store *s, const struct principal *p, con
 /* The worker thread (the server starts it) and the per-workspace caches. */
 err_t inbox_suggest_start(const char *dsn);
 void inbox_suggest_stop(void);
-/* Drop cached models (ws NULL: all) so the next use rebuilds; free frees them. */
-void inbox_suggest_forget(const char *ws);
+/* Free the per-workspace models and duplicate indexes (they are rebuilt on use). */
 void inbox_suggest_free_caches(void);
 
 /* Stale threads (inbox_stale.c): needs_human and quiet for the workspace's

@@ -548,6 +548,8 @@ inbox_dup_query(struct inbox_dup_index *ix, const char *text, struct inbox_dup_h
 
 struct ws_cache {
 	char ws[40];
+	pthread_mutex_t model_mu; /* the model: the worker builds and scores */
+	pthread_mutex_t dup_mu;   /* the duplicate index: request threads read it */
 	struct inbox_suggest_model *model;
 	char sig[160];
 	int64_t checked_at;
@@ -559,41 +561,34 @@ struct ws_cache {
 	struct ws_cache *next;
 };
 
+/* The list of workspaces' caches; each entry has its own locks, so a model
+ * rebuild never holds up a duplicate query. Entries live until
+ * inbox_suggest_free_caches. */
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct ws_cache *caches;
 
-/* With cache_mu held. */
 static struct ws_cache *
 cache_get(const char *ws)
 {
 	struct ws_cache *c;
 
+	pthread_mutex_lock(&cache_mu);
 	for (c = caches; c != NULL; c = c->next)
 		if (strcmp(c->ws, ws) == 0)
-			return c;
-	c = xcalloc(1, sizeof(*c));
-	snprintf(c->ws, sizeof(c->ws), "%s", ws);
-	c->next = caches;
-	caches = c;
+			break;
+	if (c == NULL) {
+		c = xcalloc(1, sizeof(*c));
+		snprintf(c->ws, sizeof(c->ws), "%s", ws);
+		pthread_mutex_init(&c->model_mu, NULL);
+		pthread_mutex_init(&c->dup_mu, NULL);
+		c->next = caches;
+		caches = c;
+	}
+	pthread_mutex_unlock(&cache_mu);
 	return c;
 }
 
-void
-inbox_suggest_forget(const char *ws)
-{
-	struct ws_cache *c;
-
-	pthread_mutex_lock(&cache_mu);
-	for (c = caches; c != NULL; c = c->next)
-		if (ws == NULL || strcmp(c->ws, ws) == 0)
-			{
-			c->checked_at = c->dup_checked_at = c->dup_built_at = 0;
-			c->sig[0] = '\0';
-		}
-	pthread_mutex_unlock(&cache_mu);
-}
-
-/* With cache_mu held: the workspace's model, rebuilt when its tagging changed. */
+/* With c->model_mu held: the workspace's model, rebuilt when its tagging changed. */
 static struct inbox_suggest_model *
 cache_model(struct store *s, struct ws_cache *c, int64_t now)
 {
@@ -637,7 +632,7 @@ cache_model(struct store *s, struct ws_cache *c, int64_t now)
 	return c->model;
 }
 
-/* With cache_mu held: the member-answered questions, loaded incrementally. */
+/* With c->dup_mu held: the member-answered questions, loaded incrementally. */
 static void
 cache_dup(struct store *s, struct ws_cache *c, int64_t now)
 {
@@ -745,16 +740,20 @@ inbox_suggest_run(struct store *s, const char *ws, const char *conv_id)
 	txt = ST(s, suggest_conv_text, conv_id);
 	if (conv == NULL || txt == NULL)
 		goto out;
-	pthread_mutex_lock(&cache_mu);
-	n = inbox_suggest_model_score(cache_model(s, cache_get(ws), now), jsonx_str(txt, "text"), sc,
-	    SUGGEST_SHOW_MAX + 1);
-	pthread_mutex_unlock(&cache_mu);
-	have = inbox_conv_tags(s, ws, conv_id);
-	decided = ST(s, suggest_list, ws, conv_id, NULL);
+	{
+		struct ws_cache *c = cache_get(ws);
+
+		pthread_mutex_lock(&c->model_mu);
+		n = inbox_suggest_model_score(cache_model(s, c, now), jsonx_str(txt, "text"), sc, SUGGEST_SHOW_MAX + 1);
+		pthread_mutex_unlock(&c->model_mu);
+	}
 	keep = json_array();
 	err = inbox_tx_begin(&tx, s);
 	if (err)
 		goto out;
+	/* Read inside the transaction: a member may have tagged meanwhile. */
+	have = inbox_conv_tags(s, ws, conv_id);
+	decided = ST(s, suggest_list, ws, conv_id, NULL);
 	for (i = 0; !err && i < n && i < SUGGEST_SHOW_MAX; i++) {
 		int skip = sc[i].score < SUGGEST_MIN;
 		json_t *row;
@@ -927,10 +926,10 @@ inbox_suggest_duplicates(struct store *s, const struct principal *p, const char 
 		else
 			qs[1] = jsonx_str(m, "body");
 	}
-	pthread_mutex_lock(&cache_mu);
 	{
 		struct ws_cache *c = cache_get(p->workspace_id);
 
+		pthread_mutex_lock(&c->dup_mu);
 		cache_dup(s, c, util_now_ms());
 		for (q = 0; q < 2; q++) {
 			if (qs[q] == NULL)
@@ -956,8 +955,8 @@ inbox_suggest_duplicates(struct store *s, const struct principal *p, const char 
 				    hits[i].score));
 			}
 		}
+		pthread_mutex_unlock(&c->dup_mu);
 	}
-	pthread_mutex_unlock(&cache_mu);
 	json_decref(msgs);
 	/* Best first, at most three. */
 	for (i = 1; i < json_array_size(out); i++)
@@ -1106,6 +1105,8 @@ inbox_suggest_free_caches(void)
 		inbox_suggest_model_free(c->model);
 		inbox_dup_free(c->dup);
 		json_decref(c->dup_rows);
+		pthread_mutex_destroy(&c->model_mu);
+		pthread_mutex_destroy(&c->dup_mu);
 		free(c);
 	}
 	pthread_mutex_unlock(&cache_mu);
