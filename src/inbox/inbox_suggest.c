@@ -747,6 +747,15 @@ inbox_suggest_run(struct store *s, const char *ws, const char *conv_id)
 		n = inbox_suggest_model_score(cache_model(s, c, now), jsonx_str(txt, "text"), sc, SUGGEST_SHOW_MAX + 1);
 		pthread_mutex_unlock(&c->model_mu);
 	}
+	if (n == 0) {
+		/* Nothing to propose: write only when open suggestions must go. */
+		json_t *open = ST(s, suggest_list, ws, conv_id, "open");
+		size_t nopen = json_array_size(open);
+
+		json_decref(open);
+		if (nopen == 0)
+			goto out;
+	}
 	keep = json_array();
 	err = inbox_tx_begin(&tx, s);
 	if (err)
