@@ -208,6 +208,9 @@ int inbox_suggest_model_tag(struct inbox_suggest_model *m, int64_t tag_id, const
 void inbox_suggest_model_example(struct inbox_suggest_model *m, const char *text,
     const int64_t *tag_ids, size_t n);
 void inbox_suggest_model_finish(struct inbox_suggest_model *m);
+/* The posterior's tempering (default SUGGEST_TEMP in inbox_suggest.c; the
+ * bench picks it by cross-validation on its train split). */
+void inbox_suggest_model_temperature(struct inbox_suggest_model *m, double t);
 size_t inbox_suggest_model_examples(const struct inbox_suggest_model *m);
 /* The best max tags for text, best first; 0 when no word of it relates to any tag. */
 size_t inbox_suggest_model_score(struct inbox_suggest_model *m, const char *text,
