@@ -123,26 +123,39 @@ vocab_free(struct vocab *v)
 	memset(v, 0, sizeof(*v));
 }
 
-/* The distinct known (or, with add, new) term ids of text; returns the count. */
+/* The distinct known (or, with add, new) term ids of text; returns the count.
+ * *unknown (may be NULL) gets the number of distinct terms not in v. */
 static size_t
-text_ids(struct vocab *v, const char *text, int add, uint32_t *ids, size_t max)
+text_ids_u(struct vocab *v, const char *text, int add, uint32_t *ids, size_t max, size_t *unknown)
 {
 	char (*terms)[KB_TERM_MAX] = xcalloc(SUGGEST_TERMS, KB_TERM_MAX);
-	size_t n = kb_terms(text, terms, SUGGEST_TERMS), i, k, m = 0;
+	size_t n = kb_terms(text, terms, SUGGEST_TERMS), i, k, m = 0, u = 0;
 
 	for (i = 0; i < n && m < max; i++) {
 		uint32_t id = vocab_id(v, terms[i], add);
 		int seen = 0;
 
-		if (id == UINT32_MAX)
+		if (id == UINT32_MAX) {
+			for (k = 0; k < i && !seen; k++)
+				seen = strcmp(terms[k], terms[i]) == 0;
+			u += !seen;
 			continue;
+		}
 		for (k = 0; k < m && !seen; k++)
 			seen = ids[k] == id;
 		if (!seen)
 			ids[m++] = id;
 	}
 	free(terms);
+	if (unknown != NULL)
+		*unknown = u;
 	return m;
+}
+
+static size_t
+text_ids(struct vocab *v, const char *text, int add, uint32_t *ids, size_t max)
+{
+	return text_ids_u(v, text, add, ids, max, NULL);
 }
 
 /* ---- the classifier ---- */
@@ -384,6 +397,9 @@ struct inbox_dup_index {
 	struct dup_doc *docs;
 	size_t ndocs, docs_cap;
 	size_t nbg;      /* background texts: counted in df, never matched */
+	double *idf;     /* per term, and */
+	double *norm;    /* per document, as of cached_n texts and cached_v terms */
+	size_t cached_n, cached_v, idf_cap, norm_cap;
 };
 
 static void dup_add(struct inbox_dup_index *ix, int64_t key, const char *text, int candidate);
@@ -408,6 +424,8 @@ inbox_dup_free(struct inbox_dup_index *ix)
 	free(ix->post);
 	free(ix->df);
 	free(ix->docs);
+	free(ix->idf);
+	free(ix->norm);
 	vocab_free(&ix->v);
 	free(ix);
 }
@@ -484,41 +502,57 @@ dup_idf(const struct inbox_dup_index *ix, uint32_t t)
 	return log(1.0 + (double)(ix->ndocs + ix->nbg + 1) / (double)(ix->df[t] + 1));
 }
 
+/* idf and document norms move with every text added; they are recomputed
+ * once per change of the index rather than for every query. */
+static void
+dup_refresh(struct inbox_dup_index *ix)
+{
+	size_t i, k;
+
+	if (ix->cached_n == ix->ndocs + ix->nbg && ix->cached_v == ix->v.n && ix->norm != NULL)
+		return;
+	if (ix->idf_cap < ix->v.n) {
+		ix->idf_cap = ix->df_cap;
+		ix->idf = xrealloc(ix->idf, ix->idf_cap * sizeof(double));
+	}
+	if (ix->norm_cap < ix->ndocs || ix->norm == NULL) {
+		ix->norm_cap = ix->docs_cap;
+		ix->norm = xrealloc(ix->norm, ix->norm_cap * sizeof(double));
+	}
+	for (i = 0; i < ix->v.n; i++)
+		ix->idf[i] = dup_idf(ix, (uint32_t)i);
+	for (i = 0; i < ix->ndocs; i++) {
+		double dn = 0;
+
+		for (k = 0; k < ix->docs[i].n; k++)
+			dn += ix->idf[ix->docs[i].terms[k]] * ix->idf[ix->docs[i].terms[k]];
+		ix->norm[i] = sqrt(dn);
+	}
+	ix->cached_n = ix->ndocs + ix->nbg;
+	ix->cached_v = ix->v.n;
+}
+
 size_t
 inbox_dup_query(struct inbox_dup_index *ix, const char *text, struct inbox_dup_hit *out, size_t max)
 {
-	uint32_t ids[SUGGEST_TERMS];
-	size_t n, i, k, nout = 0;
-	double *dot, qn = 0;
-	uint32_t *touched;
-	size_t ntouched = 0;
+	uint32_t ids[SUGGEST_TERMS], *touched;
+	size_t n, i, k, nout = 0, ntouched = 0, unknown = 0;
+	double *dot, qn;
 
 	if (ix->ndocs == 0 || max == 0)
 		return 0;
-	n = text_ids(&ix->v, text, 0, ids, SUGGEST_TERMS);
-	/* Terms the index never saw still count in the question's length, so a
-	 * long question that shares two words is not a match. */
-	{
-		char (*terms)[KB_TERM_MAX] = xcalloc(SUGGEST_TERMS, KB_TERM_MAX);
-		size_t all = kb_terms(text, terms, SUGGEST_TERMS), j, u = 0;
-
-		for (j = 0; j < all; j++) {
-			size_t q;
-			int seen = 0;
-
-			for (q = 0; q < j && !seen; q++)
-				seen = strcmp(terms[q], terms[j]) == 0;
-			u += !seen;
-		}
-		free(terms);
-		qn = (double)(u > n ? u - n : 0) * pow(log(1.0 + (double)(ix->ndocs + ix->nbg + 1)), 2);
-	}
+	n = text_ids_u(&ix->v, text, 0, ids, SUGGEST_TERMS, &unknown);
 	if (n == 0)
 		return 0;
+	dup_refresh(ix);
+	/* Terms the index never saw still count in the question's length (at
+	 * the rarest weight), so a long question that shares two words is not a
+	 * match. */
+	qn = (double)unknown * pow(log(1.0 + (double)(ix->ndocs + ix->nbg + 1)), 2);
 	dot = xcalloc(ix->ndocs, sizeof(double));
 	touched = xcalloc(ix->ndocs, sizeof(uint32_t));
 	for (i = 0; i < n; i++) {
-		double w = dup_idf(ix, ids[i]);
+		double w = ix->idf[ids[i]];
 
 		qn += w * w;
 		for (k = 0; k < ix->post[ids[i]].n; k++) {
@@ -531,20 +565,13 @@ inbox_dup_query(struct inbox_dup_index *ix, const char *text, struct inbox_dup_h
 	}
 	qn = sqrt(qn);
 	for (i = 0; i < ntouched; i++) {
-		const struct dup_doc *d = &ix->docs[touched[i]];
-		double dn = 0, sc;
+		double sc = dot[touched[i]] / (qn * ix->norm[touched[i]]);
 
-		for (k = 0; k < d->n; k++) {
-			double w = dup_idf(ix, d->terms[k]);
-
-			dn += w * w;
-		}
-		sc = dot[touched[i]] / (qn * sqrt(dn));
 		for (k = nout; k > 0 && out[k - 1].score < sc; k--)
 			if (k < max)
 				out[k] = out[k - 1];
 		if (k < max) {
-			out[k].key = d->key;
+			out[k].key = ix->docs[touched[i]].key;
 			out[k].score = sc;
 			if (nout < max)
 				nout++;
