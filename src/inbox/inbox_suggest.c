@@ -40,7 +40,7 @@
 #define SUGGEST_ALPHA 0.1        /* additive smoothing */
 #define SUGGEST_NAME_W 3.0       /* a tag name's terms, as pseudo-counts */
 #define SUGGEST_DESC_W 1.0       /* a tag description's terms */
-#define SUGGEST_TEMP 2.0         /* posterior tempering */
+#define SUGGEST_TEMP 1.0         /* posterior tempering: 1 had the lowest calibration error in the bench's cross-validation */
 #define SUGGEST_TRAIN_MAX 5000   /* newest tagged conversations learned from */
 #define SUGGEST_RECHECK_MS 3000
 #define DUP_MAX_DOCS 20000       /* answered questions compared against */
@@ -123,26 +123,39 @@ vocab_free(struct vocab *v)
 	memset(v, 0, sizeof(*v));
 }
 
-/* The distinct known (or, with add, new) term ids of text; returns the count. */
+/* The distinct known (or, with add, new) term ids of text; returns the count.
+ * *unknown (may be NULL) gets the number of distinct terms not in v. */
 static size_t
-text_ids(struct vocab *v, const char *text, int add, uint32_t *ids, size_t max)
+text_ids_u(struct vocab *v, const char *text, int add, uint32_t *ids, size_t max, size_t *unknown)
 {
 	char (*terms)[KB_TERM_MAX] = xcalloc(SUGGEST_TERMS, KB_TERM_MAX);
-	size_t n = kb_terms(text, terms, SUGGEST_TERMS), i, k, m = 0;
+	size_t n = kb_terms(text, terms, SUGGEST_TERMS), i, k, m = 0, u = 0;
 
 	for (i = 0; i < n && m < max; i++) {
 		uint32_t id = vocab_id(v, terms[i], add);
 		int seen = 0;
 
-		if (id == UINT32_MAX)
+		if (id == UINT32_MAX) {
+			for (k = 0; k < i && !seen; k++)
+				seen = strcmp(terms[k], terms[i]) == 0;
+			u += !seen;
 			continue;
+		}
 		for (k = 0; k < m && !seen; k++)
 			seen = ids[k] == id;
 		if (!seen)
 			ids[m++] = id;
 	}
 	free(terms);
+	if (unknown != NULL)
+		*unknown = u;
 	return m;
+}
+
+static size_t
+text_ids(struct vocab *v, const char *text, int add, uint32_t *ids, size_t max)
+{
+	return text_ids_u(v, text, add, ids, max, NULL);
 }
 
 /* ---- the classifier ---- */
@@ -166,13 +179,24 @@ struct inbox_suggest_model {
 	double docs[SUGGEST_TAGS_MAX];  /* training conversations per tag */
 	double prior[SUGGEST_TAGS_MAX];
 	size_t ntags, ndocs;
+	double temp;
 	int finished;
 };
 
 struct inbox_suggest_model *
 inbox_suggest_model_new(void)
 {
-	return xcalloc(1, sizeof(struct inbox_suggest_model));
+	struct inbox_suggest_model *m = xcalloc(1, sizeof(struct inbox_suggest_model));
+
+	m->temp = SUGGEST_TEMP;
+	return m;
+}
+
+void
+inbox_suggest_model_temperature(struct inbox_suggest_model *m, double t)
+{
+	if (t > 0)
+		m->temp = t;
 }
 
 void
@@ -325,10 +349,10 @@ inbox_suggest_model_score(struct inbox_suggest_model *m, const char *text,
 	other = 0;
 	for (t = 0; t < m->ntags; t++)
 		other += m->prior[t] / (double)m->ntags;
-	other = (other - (double)n * log((double)m->v.n + 1)) / SUGGEST_TEMP;
+	other = (other - (double)n * log((double)m->v.n + 1)) / m->temp;
 	top = other;
 	for (t = 0; t < m->ntags; t++) {
-		lp[t] /= SUGGEST_TEMP;
+		lp[t] /= m->temp;
 		if (lp[t] > top)
 			top = lp[t];
 	}
@@ -373,6 +397,9 @@ struct inbox_dup_index {
 	struct dup_doc *docs;
 	size_t ndocs, docs_cap;
 	size_t nbg;      /* background texts: counted in df, never matched */
+	double *idf;     /* per term, and */
+	double *norm;    /* per document, as of cached_n texts and cached_v terms */
+	size_t cached_n, cached_v, idf_cap, norm_cap;
 };
 
 static void dup_add(struct inbox_dup_index *ix, int64_t key, const char *text, int candidate);
@@ -397,6 +424,8 @@ inbox_dup_free(struct inbox_dup_index *ix)
 	free(ix->post);
 	free(ix->df);
 	free(ix->docs);
+	free(ix->idf);
+	free(ix->norm);
 	vocab_free(&ix->v);
 	free(ix);
 }
@@ -473,41 +502,57 @@ dup_idf(const struct inbox_dup_index *ix, uint32_t t)
 	return log(1.0 + (double)(ix->ndocs + ix->nbg + 1) / (double)(ix->df[t] + 1));
 }
 
+/* idf and document norms move with every text added; they are recomputed
+ * once per change of the index rather than for every query. */
+static void
+dup_refresh(struct inbox_dup_index *ix)
+{
+	size_t i, k;
+
+	if (ix->cached_n == ix->ndocs + ix->nbg && ix->cached_v == ix->v.n && ix->norm != NULL)
+		return;
+	if (ix->idf_cap < ix->v.n) {
+		ix->idf_cap = ix->df_cap;
+		ix->idf = xrealloc(ix->idf, ix->idf_cap * sizeof(double));
+	}
+	if (ix->norm_cap < ix->ndocs || ix->norm == NULL) {
+		ix->norm_cap = ix->docs_cap;
+		ix->norm = xrealloc(ix->norm, ix->norm_cap * sizeof(double));
+	}
+	for (i = 0; i < ix->v.n; i++)
+		ix->idf[i] = dup_idf(ix, (uint32_t)i);
+	for (i = 0; i < ix->ndocs; i++) {
+		double dn = 0;
+
+		for (k = 0; k < ix->docs[i].n; k++)
+			dn += ix->idf[ix->docs[i].terms[k]] * ix->idf[ix->docs[i].terms[k]];
+		ix->norm[i] = sqrt(dn);
+	}
+	ix->cached_n = ix->ndocs + ix->nbg;
+	ix->cached_v = ix->v.n;
+}
+
 size_t
 inbox_dup_query(struct inbox_dup_index *ix, const char *text, struct inbox_dup_hit *out, size_t max)
 {
-	uint32_t ids[SUGGEST_TERMS];
-	size_t n, i, k, nout = 0;
-	double *dot, qn = 0;
-	uint32_t *touched;
-	size_t ntouched = 0;
+	uint32_t ids[SUGGEST_TERMS], *touched;
+	size_t n, i, k, nout = 0, ntouched = 0, unknown = 0;
+	double *dot, qn;
 
 	if (ix->ndocs == 0 || max == 0)
 		return 0;
-	n = text_ids(&ix->v, text, 0, ids, SUGGEST_TERMS);
-	/* Terms the index never saw still count in the question's length, so a
-	 * long question that shares two words is not a match. */
-	{
-		char (*terms)[KB_TERM_MAX] = xcalloc(SUGGEST_TERMS, KB_TERM_MAX);
-		size_t all = kb_terms(text, terms, SUGGEST_TERMS), j, u = 0;
-
-		for (j = 0; j < all; j++) {
-			size_t q;
-			int seen = 0;
-
-			for (q = 0; q < j && !seen; q++)
-				seen = strcmp(terms[q], terms[j]) == 0;
-			u += !seen;
-		}
-		free(terms);
-		qn = (double)(u > n ? u - n : 0) * pow(log(1.0 + (double)(ix->ndocs + ix->nbg + 1)), 2);
-	}
+	n = text_ids_u(&ix->v, text, 0, ids, SUGGEST_TERMS, &unknown);
 	if (n == 0)
 		return 0;
+	dup_refresh(ix);
+	/* Terms the index never saw still count in the question's length (at
+	 * the rarest weight), so a long question that shares two words is not a
+	 * match. */
+	qn = (double)unknown * pow(log(1.0 + (double)(ix->ndocs + ix->nbg + 1)), 2);
 	dot = xcalloc(ix->ndocs, sizeof(double));
 	touched = xcalloc(ix->ndocs, sizeof(uint32_t));
 	for (i = 0; i < n; i++) {
-		double w = dup_idf(ix, ids[i]);
+		double w = ix->idf[ids[i]];
 
 		qn += w * w;
 		for (k = 0; k < ix->post[ids[i]].n; k++) {
@@ -520,20 +565,13 @@ inbox_dup_query(struct inbox_dup_index *ix, const char *text, struct inbox_dup_h
 	}
 	qn = sqrt(qn);
 	for (i = 0; i < ntouched; i++) {
-		const struct dup_doc *d = &ix->docs[touched[i]];
-		double dn = 0, sc;
+		double sc = dot[touched[i]] / (qn * ix->norm[touched[i]]);
 
-		for (k = 0; k < d->n; k++) {
-			double w = dup_idf(ix, d->terms[k]);
-
-			dn += w * w;
-		}
-		sc = dot[touched[i]] / (qn * sqrt(dn));
 		for (k = nout; k > 0 && out[k - 1].score < sc; k--)
 			if (k < max)
 				out[k] = out[k - 1];
 		if (k < max) {
-			out[k].key = d->key;
+			out[k].key = ix->docs[touched[i]].key;
 			out[k].score = sc;
 			if (nout < max)
 				nout++;
@@ -548,6 +586,8 @@ inbox_dup_query(struct inbox_dup_index *ix, const char *text, struct inbox_dup_h
 
 struct ws_cache {
 	char ws[40];
+	pthread_mutex_t model_mu; /* the model: the worker builds and scores */
+	pthread_mutex_t dup_mu;   /* the duplicate index: request threads read it */
 	struct inbox_suggest_model *model;
 	char sig[160];
 	int64_t checked_at;
@@ -559,41 +599,34 @@ struct ws_cache {
 	struct ws_cache *next;
 };
 
+/* The list of workspaces' caches; each entry has its own locks, so a model
+ * rebuild never holds up a duplicate query. Entries live until
+ * inbox_suggest_free_caches. */
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct ws_cache *caches;
 
-/* With cache_mu held. */
 static struct ws_cache *
 cache_get(const char *ws)
 {
 	struct ws_cache *c;
 
+	pthread_mutex_lock(&cache_mu);
 	for (c = caches; c != NULL; c = c->next)
 		if (strcmp(c->ws, ws) == 0)
-			return c;
-	c = xcalloc(1, sizeof(*c));
-	snprintf(c->ws, sizeof(c->ws), "%s", ws);
-	c->next = caches;
-	caches = c;
+			break;
+	if (c == NULL) {
+		c = xcalloc(1, sizeof(*c));
+		snprintf(c->ws, sizeof(c->ws), "%s", ws);
+		pthread_mutex_init(&c->model_mu, NULL);
+		pthread_mutex_init(&c->dup_mu, NULL);
+		c->next = caches;
+		caches = c;
+	}
+	pthread_mutex_unlock(&cache_mu);
 	return c;
 }
 
-void
-inbox_suggest_forget(const char *ws)
-{
-	struct ws_cache *c;
-
-	pthread_mutex_lock(&cache_mu);
-	for (c = caches; c != NULL; c = c->next)
-		if (ws == NULL || strcmp(c->ws, ws) == 0)
-			{
-			c->checked_at = c->dup_checked_at = c->dup_built_at = 0;
-			c->sig[0] = '\0';
-		}
-	pthread_mutex_unlock(&cache_mu);
-}
-
-/* With cache_mu held: the workspace's model, rebuilt when its tagging changed. */
+/* With c->model_mu held: the workspace's model, rebuilt when its tagging changed. */
 static struct inbox_suggest_model *
 cache_model(struct store *s, struct ws_cache *c, int64_t now)
 {
@@ -637,7 +670,7 @@ cache_model(struct store *s, struct ws_cache *c, int64_t now)
 	return c->model;
 }
 
-/* With cache_mu held: the member-answered questions, loaded incrementally. */
+/* With c->dup_mu held: the member-answered questions, loaded incrementally. */
 static void
 cache_dup(struct store *s, struct ws_cache *c, int64_t now)
 {
@@ -745,16 +778,29 @@ inbox_suggest_run(struct store *s, const char *ws, const char *conv_id)
 	txt = ST(s, suggest_conv_text, conv_id);
 	if (conv == NULL || txt == NULL)
 		goto out;
-	pthread_mutex_lock(&cache_mu);
-	n = inbox_suggest_model_score(cache_model(s, cache_get(ws), now), jsonx_str(txt, "text"), sc,
-	    SUGGEST_SHOW_MAX + 1);
-	pthread_mutex_unlock(&cache_mu);
-	have = inbox_conv_tags(s, ws, conv_id);
-	decided = ST(s, suggest_list, ws, conv_id, NULL);
+	{
+		struct ws_cache *c = cache_get(ws);
+
+		pthread_mutex_lock(&c->model_mu);
+		n = inbox_suggest_model_score(cache_model(s, c, now), jsonx_str(txt, "text"), sc, SUGGEST_SHOW_MAX + 1);
+		pthread_mutex_unlock(&c->model_mu);
+	}
+	if (n == 0) {
+		/* Nothing to propose: write only when open suggestions must go. */
+		json_t *open = ST(s, suggest_list, ws, conv_id, "open");
+		size_t nopen = json_array_size(open);
+
+		json_decref(open);
+		if (nopen == 0)
+			goto out;
+	}
 	keep = json_array();
 	err = inbox_tx_begin(&tx, s);
 	if (err)
 		goto out;
+	/* Read inside the transaction: a member may have tagged meanwhile. */
+	have = inbox_conv_tags(s, ws, conv_id);
+	decided = ST(s, suggest_list, ws, conv_id, NULL);
 	for (i = 0; !err && i < n && i < SUGGEST_SHOW_MAX; i++) {
 		int skip = sc[i].score < SUGGEST_MIN;
 		json_t *row;
@@ -927,10 +973,10 @@ inbox_suggest_duplicates(struct store *s, const struct principal *p, const char 
 		else
 			qs[1] = jsonx_str(m, "body");
 	}
-	pthread_mutex_lock(&cache_mu);
 	{
 		struct ws_cache *c = cache_get(p->workspace_id);
 
+		pthread_mutex_lock(&c->dup_mu);
 		cache_dup(s, c, util_now_ms());
 		for (q = 0; q < 2; q++) {
 			if (qs[q] == NULL)
@@ -956,8 +1002,8 @@ inbox_suggest_duplicates(struct store *s, const struct principal *p, const char 
 				    hits[i].score));
 			}
 		}
+		pthread_mutex_unlock(&c->dup_mu);
 	}
-	pthread_mutex_unlock(&cache_mu);
 	json_decref(msgs);
 	/* Best first, at most three. */
 	for (i = 1; i < json_array_size(out); i++)
@@ -1106,6 +1152,8 @@ inbox_suggest_free_caches(void)
 		inbox_suggest_model_free(c->model);
 		inbox_dup_free(c->dup);
 		json_decref(c->dup_rows);
+		pthread_mutex_destroy(&c->model_mu);
+		pthread_mutex_destroy(&c->dup_mu);
 		free(c);
 	}
 	pthread_mutex_unlock(&cache_mu);

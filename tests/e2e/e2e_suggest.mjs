@@ -54,6 +54,12 @@ async function visitorAsks(text, site = 'Site-101') {
 	return { id: c.id, say };
 }
 
+// Open a thread only once the agent has answered its visitor, so no event for
+// it races the view's first load.
+async function settled(id) {
+	await poll(async () => ((await apiFrom(member, 'GET', `/conversations/${id}/messages`)).json.items || []).some((m) => m.author_kind === 'agent'), 'the agent answer');
+}
+
 async function poll(fn, what, ms = T) {
 	const t0 = Date.now();
 	for (;;) {
@@ -103,6 +109,7 @@ await test('suggest: a member answer in one thread', async () => {
 await test('suggest: chips with scores and "answered in #N" on a new question', async () => {
 	const v = await visitorAsks('what days of the week can we ship frozen samples to the lab?');
 	await poll(async () => (await apiFrom(member, 'GET', `/conversations/${v.id}/suggestions`)).json.items.length > 0, 'suggestions');
+	await settled(v.id);
 	await member.goto(BASE + '/#/inbox/' + v.id);
 	await member.reload(); // a fresh page: no toasts left from the seeding above
 	const chip = member.locator('#suggestions .sugg-chip', { hasText: 'Lab/Samples' });
@@ -129,6 +136,7 @@ await test('suggest: chips with scores and "answered in #N" on a new question', 
 
 await test('suggest: new chips arrive live and ✕ rejects one', async () => {
 	const v = await visitorAsks('hello, quick question');
+	await settled(v.id);
 	await member.goto(BASE + '/#/inbox/' + v.id);
 	await member.locator('#conv-title').waitFor({ timeout: T });
 	await v.say('which ICF version should new patients sign? is there a new informed consent form');

@@ -76,7 +76,7 @@ export function mountAids(el, app, id, hooks = {}) {
 			h('span', { class: 'aids-label', text: 'Suggested tags' }),
 			st.sugg.map((s) => h('span', { class: 'sugg-chip', 'data-tag': String(s.tag_id), title: s.description || '' },
 				colourDot(s.colour), h('span', { class: 'sugg-name', text: s.name }),
-				h('span', { class: 'sugg-score', text: 'suggested · ' + pct(s.score) }),
+				h('span', { class: 'sugg-score', text: 'suggested · ' + pct(Math.min(s.score, 0.99)) }), // a guess is never 100%
 				w ? h('button', { type: 'button', class: 'sugg-ok', 'aria-label': 'Accept suggested tag ' + s.name, title: 'Add this tag',
 					disabled: st.busy.has(s.tag_id), onclick: () => decide(s, true) }, '✓') : null,
 				w ? h('button', { type: 'button', class: 'sugg-no', 'aria-label': 'Reject suggested tag ' + s.name, title: 'Not this tag',
