@@ -121,6 +121,9 @@ err_t channels_email_mailbox_check(struct store *s, const char *data_dir, const 
  * "<t>.<body>". out holds 96 bytes. */
 void channels_webhook_sign(const char *secret, int64_t t, const char *body, size_t n,
     char out[96]);
+/* The wait before the next attempt after `attempts` failures: a base
+ * (BATON_WEBHOOK_BACKOFF_MS, default 5 s) doubled each time, up to 2^11 x base. */
+int64_t channels_webhook_backoff_ms(int64_t attempts);
 /* Queue deliveries of one event for the workspace's matching webhooks. */
 void channels_webhook_enqueue(struct store *s, const char *ws, const char *type,
     const char *data, int64_t now);

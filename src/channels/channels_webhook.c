@@ -125,8 +125,8 @@ webhook_sink(char *p, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-static int64_t
-webhook_backoff_ms(int64_t attempts)
+int64_t
+channels_webhook_backoff_ms(int64_t attempts)
 {
 	const char *env = getenv("BATON_WEBHOOK_BACKOFF_MS");
 	int64_t base = env ? strtoll(env, NULL, 10) : 5000;
@@ -191,7 +191,7 @@ channels_webhook_run(struct store *s, int64_t now)
 				snprintf(e, sizeof(e), "HTTP %ld", status);
 			f = json_pack("{s:s,s:I,s:i,s:I,s:s}", "status", attempts >= WEBHOOK_ATTEMPTS ? "failed" : "pending",
 			    "attempts", (json_int_t)attempts, "last_status", (int)status, "next_at",
-			    (json_int_t)(util_now_ms() + webhook_backoff_ms(attempts)), "last_error", e);
+			    (json_int_t)(util_now_ms() + channels_webhook_backoff_ms(attempts)), "last_error", e);
 		}
 		ST(s, delivery_update, jsonx_int(d, "id", 0), f);
 		json_decref(f);

@@ -70,9 +70,7 @@ def main():
         check("the delivery log shows a delivery retried after two 500s", len(retried) == 1, log["items"])
         tries = [g for g in got if retried and g[2].get("X-Baton-Delivery") == str(retried[0]["id"])]
         check("a 500 is retried until it succeeds", len(tries) == 3, len(tries))
-        if len(tries) == 3:
-            check("with growing backoff", tries[2][0] - tries[1][0] > (tries[1][0] - tries[0][0]) * 1.3,
-                  [round(x[0] - tries[0][0], 2) for x in tries])
+        # (the doubling schedule itself is checked without a clock in tests/channels/test_oncall.c)
         delivered = [x for x in log["items"] if x["event_type"] == "message.created" and x["status"] == "delivered"]
         sl = wait(lambda: [g for g in got if g[1] == "/slack"])
         check("the Slack format is {text}", sl and "Is the lab closed" in json.loads(sl[0][3])["text"], sl[:1])

@@ -63,6 +63,16 @@ main(void)
 
 	if (mkdtemp(dir) == NULL)
 		return 1;
+	/* Webhook retries back off by doubling from the base, with a ceiling. */
+	unsetenv("BATON_WEBHOOK_BACKOFF_MS");
+	CHECK(channels_webhook_backoff_ms(1) == 5000 && channels_webhook_backoff_ms(2) == 10000 &&
+	    channels_webhook_backoff_ms(3) == 20000, "webhook backoff doubles from 5 s");
+	CHECK(channels_webhook_backoff_ms(40) == channels_webhook_backoff_ms(12), "webhook backoff stops growing");
+	setenv("BATON_WEBHOOK_BACKOFF_MS", "100", 1);
+	CHECK(channels_webhook_backoff_ms(2) == 200, "the backoff base can be set for tests");
+	setenv("BATON_WEBHOOK_BACKOFF_MS", "nonsense", 1);
+	CHECK(channels_webhook_backoff_ms(1) == 5000, "a bad base falls back to 5 s");
+	unsetenv("BATON_WEBHOOK_BACKOFF_MS");
 	s = store_open(dir, &ei);
 	CHECK(s != NULL, "the store opens");
 	if (s == NULL)

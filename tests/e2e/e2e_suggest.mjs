@@ -139,16 +139,17 @@ await test('suggest: new chips arrive live and ✕ rejects one', async () => {
 	await settled(v.id);
 	await member.goto(BASE + '/#/inbox/' + v.id);
 	await member.locator('#conv-title').waitFor({ timeout: T });
-	await v.say('which ICF version should new patients sign? is there a new informed consent form');
-	const chip = member.locator('#suggestions .sugg-chip', { hasText: 'Consent' });
+	// (not a Consent question: the demo has a rule that tags those at once)
+	await v.say('how soon are participants paid back for their travel expenses and taxi receipts?');
+	const chip = member.locator('#suggestions .sugg-chip', { hasText: 'Reimbursement' });
 	await chip.waitFor({ timeout: T }); // no reload: the suggestions.updated event
 	await shot(member, 'suggest-live');
 	await chip.locator('.sugg-no').click();
 	await chip.waitFor({ state: 'detached', timeout: T });
 	const r = await apiFrom(member, 'GET', `/conversations/${v.id}/suggestions`);
-	assert(!r.json.items.some((s) => s.name === 'Consent'), 'the rejected suggestion is gone');
+	assert(!r.json.items.some((s) => s.name === 'Reimbursement'), 'the rejected suggestion is gone');
 	const conv = (await apiFrom(member, 'GET', `/conversations/${v.id}`)).json;
-	assert(!conv.tags.some((x) => x.name === 'Consent'), 'a rejected suggestion is not applied');
+	assert(!conv.tags.some((x) => x.name === 'Reimbursement'), 'a rejected suggestion is not applied');
 });
 
 await test('suggest: no page errors or CSP violations', async () => {

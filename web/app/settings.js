@@ -209,6 +209,12 @@ export function mountSettings(el, app, parts) {
 			field('synonyms', 'Synonyms', h('textarea', { rows: '4', value: s.synonyms || '', placeholder: 'MTX = methotrexate\nflu = influenza' }), 'One group per line, e.g. “MTX = methotrexate”. Abbreviations defined in your documents are learned automatically.'),
 			field('greeting', 'Greeting in the widget', h('textarea', { rows: '2', value: s.greeting || '' })),
 			field('holding_message', 'Holding message on handoff', h('textarea', { rows: '2', value: s.holding_message || '' }), 'What the visitor reads when a person needs to take over.'),
+			field('suggest_auto_threshold', 'Apply suggested Topic tags automatically from', h('select', null,
+				[[1, 'Never: members accept suggestions'], [0.95, '95% confidence'], [0.9, '90% confidence'], [0.8, '80% confidence'], [0.7, '70% confidence']].map(([v, l]) =>
+					h('option', { value: String(v), selected: Math.abs((s.suggest_auto_threshold ?? 0.9) - v) < 1e-9 }, l))),
+				'Suggestions at or above this are applied with the agent as their source; below it they wait for a member’s ✓ or ✕.'),
+			field('stale_minutes', 'A thread is stale after (minutes waiting on the team)', h('input', { type: 'number', min: '5', max: '10080', value: String(s.stale_minutes || 120) }),
+				'The assignee, or the on-call coordinator, is notified once per limit.'),
 			h('fieldset', { class: 'field' }, h('legend', null, 'Agent answers on'), ch('widget', 'Chat widget'), ch('email', 'Email'), ch('api', 'API')),
 			admin ? h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-primary', type: 'submit', id: 'save-agent' }, 'Save agent settings')) : null);
 		form.addEventListener('submit', async (e) => {
@@ -216,6 +222,7 @@ export function mountSettings(el, app, parts) {
 			const payload = {
 				agent_name: f.agent_name.value, threshold: Number(f.threshold.value), key_phrases: f.key_phrases.value,
 				synonyms: f.synonyms.value, greeting: f.greeting.value, holding_message: f.holding_message.value,
+				suggest_auto_threshold: Number(f.suggest_auto_threshold.value), stale_minutes: Number(f.stale_minutes.value),
 				channels: { widget: form.querySelector('#ch-widget').checked, email: form.querySelector('#ch-email').checked, api: form.querySelector('#ch-api').checked },
 			};
 			try { await patch('/settings', payload); toast('Agent settings saved.', 'ok'); } catch (ex) { toast(ex.message, 'error'); }
