@@ -138,6 +138,23 @@ void api_notifications_read(struct api_ctx *c);
 void api_conv_attachments(struct api_ctx *c);
 void api_attachment_get(struct api_ctx *c);
 
+/* ---- collab: presence, read state, views, saved replies (api_collab.c) ---- */
+void api_presence_get(struct api_ctx *c);
+void api_presence_post(struct api_ctx *c);
+void api_widget_typing(struct api_ctx *c);
+void api_conv_read(struct api_ctx *c);
+void api_notifications_read_all(struct api_ctx *c);
+void api_views_list(struct api_ctx *c);
+void api_views_create(struct api_ctx *c);
+void api_views_update(struct api_ctx *c);
+void api_views_delete(struct api_ctx *c);
+void api_replies_list(struct api_ctx *c);
+void api_replies_create(struct api_ctx *c);
+void api_replies_update(struct api_ctx *c);
+void api_replies_delete(struct api_ctx *c);
+/* Attach "unread" for the calling member to each conversation row. */
+void api_collab_unread(struct api_ctx *c, json_t *rows);
+
 /* CORS for widget routes: adds the headers when the origin is allowed;
  * returns 0 and responds 403 when it is not. */
 int api_widget_cors(struct api_ctx *c, const char *ws);

@@ -800,7 +800,7 @@ ch_job_free(struct ch_job *j)
 static void
 ch_on_event(void *ctx, const struct bus_event *ev)
 {
-	if (ev->workspace_id == NULL)
+	if (ev->workspace_id == NULL || ev->ephemeral) /* collab: presence is not for webhooks */
 		return;
 	if (strcmp(ev->type, "message.created") == 0 && !ev->internal && ev->conversation_id != NULL &&
 	    ev->data != NULL && (strstr(ev->data, "\"author_kind\":\"agent\"") != NULL ||

@@ -92,7 +92,8 @@ channels_notify(struct store *s, const char *ws, const char *member_id, const ch
 		goto out;
 	}
 	json_object_set_new(row, "id", json_integer(id));
-	err = inbox_tx_event(&tx, ws, NULL, 1, "notification.created",
+	/* collab (issue 4): only the notified member's streams see it. */
+	err = inbox_tx_event_member(&tx, ws, NULL, member_id, "notification.created",
 	    json_pack("{s:o}", "notification", jsonx_present(json_deep_copy(row))));
 	if (err) {
 		inbox_tx_abort(&tx);
