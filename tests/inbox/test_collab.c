@@ -87,7 +87,7 @@ main(void)
 	struct errinfo ei = {0};
 	struct store *s;
 	struct principal ana = {0}, vera = {0}, visitor = {0};
-	json_t *out = NULL, *other = NULL, *conv = NULL, *msg = NULL, *ctx, *list;
+	json_t *wsobj = NULL, *out = NULL, *other = NULL, *conv = NULL, *msg = NULL, *ctx, *list;
 	const char *ws, *cid;
 	struct bus_sub *sub;
 
@@ -99,9 +99,9 @@ main(void)
 	if (s == NULL)
 		return 1;
 	sub = bus_subscribe(on_ev, NULL);
-	CHECK(inbox_workspace_create(s, "Trial", "owner@site.org", &out, &ei) == ERR_OK, "create a workspace");
+	CHECK(inbox_workspace_create(s, "Trial", "owner@site.org", &wsobj, &ei) == ERR_OK, "create a workspace");
 	CHECK(inbox_workspace_create(s, "Other", "boss@cro.org", &other, &ei) == ERR_OK, "and another");
-	ws = jsonx_str(out, "workspace_id");
+	ws = jsonx_str(wsobj, "workspace_id");
 	add_member(s, ws, "m_ana", "ana.silva@site.org", "Ana Silva", "agent", NULL);
 	add_member(s, ws, "m_ben", "b.okafor@site.org", "Ben Okafor", "agent", NULL);
 	add_member(s, ws, "m_bena", "benedict@site.org", "Ben Adams", "agent", NULL);
@@ -208,6 +208,7 @@ main(void)
 	principal_clear(&visitor);
 	json_decref(conv);
 	json_decref(other);
+	json_decref(wsobj);
 	ST(s, close);
 	{
 		char cmd[300];
