@@ -71,13 +71,59 @@ channels_oncall_who(struct store *s, const char *ws, const char *role, int64_t n
 	return best;
 }
 
+/* Queue a notification by e-mail too, unless the member turned its kind off
+ * (member_prefs.email) or the workspace has no mailbox. */
+static void
+notify_mail(struct store *s, const char *ws, const char *member_id, const char *kind, const char *conv_id,
+    const char *text, int64_t id, int64_t now)
+{
+	json_t *prefs = ST(s, member_prefs_get, ws, member_id), *m = NULL, *mb = NULL, *want;
+
+	want = json_object_get(json_object_get(prefs, "email"), kind);
+	m = ST(s, member_get, ws, member_id);
+	mb = ST(s, mailbox_get, ws);
+	if (m != NULL && mb != NULL && (want == NULL || json_is_true(want)) && jsonx_str(m, "email") != NULL) {
+		const char *dom = strrchr(jsonx_str(mb, "address"), '@');
+		char mid[200], subject[200];
+		char *raw;
+		json_t *e;
+
+		snprintf(mid, sizeof(mid), "baton.notify.%lld@%s", (long long)id, dom ? dom + 1 : "baton.invalid");
+		snprintf(subject, sizeof(subject), "[Baton] %.150s", text);
+		raw = channels_mime_build(jsonx_str(mb, "address"), jsonx_str(m, "email"), subject, mid, NULL, NULL, 1, text);
+		e = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "workspace_id", ws, "message_id", mid,
+		    "direction", "out", "status", "queued", "conversation_id", conv_id, "from_addr", jsonx_str(mb, "address"),
+		    "to_addr", jsonx_str(m, "email"), "subject", subject, "body_full", raw, "size", (json_int_t)strlen(raw),
+		    "next_at", (json_int_t)now, "created_at", (json_int_t)now);
+		if (ST(s, email_add, e) < 0)
+			log_warnx("oncall: cannot queue the notification e-mail %s", mid);
+		json_decref(e);
+		free(raw);
+	}
+	json_decref(prefs);
+	json_decref(m);
+	json_decref(mb);
+}
+
+/* collab (issue 4): @mention notifications are made by the inbox in the
+ * message's transaction; their e-mail copy is sent from here. */
+void
+channels_notify_mail_event(struct store *s, const char *ws, const char *data, int64_t now)
+{
+	json_t *d = json_loads(data, 0, NULL), *n = json_object_get(d, "notification");
+	const char *kind = jsonx_str(n, "kind"), *member = jsonx_str(n, "member_id"), *text = jsonx_str(n, "text");
+
+	if (kind != NULL && strcmp(kind, "mention") == 0 && member != NULL && text != NULL)
+		notify_mail(s, ws, member, kind, jsonx_str(n, "conversation_id"), text, jsonx_int(n, "id", 0), now);
+	json_decref(d);
+}
+
 err_t
 channels_notify(struct store *s, const char *ws, const char *member_id, const char *kind, const char *conv_id,
     const char *text, int64_t now)
 {
 	json_t *row = json_pack("{s:s,s:s,s:s,s:s?,s:s,s:I}", "workspace_id", ws, "member_id", member_id, "kind", kind,
 	    "conversation_id", conv_id, "text", text, "created_at", (json_int_t)now);
-	json_t *prefs = NULL, *m = NULL, *mb = NULL, *want;
 	struct inbox_tx tx;
 	int64_t id;
 	err_t err;
@@ -100,36 +146,10 @@ channels_notify(struct store *s, const char *ws, const char *member_id, const ch
 		goto out;
 	}
 	err = inbox_tx_commit(&tx);
-	if (err)
-		goto out;
-	/* By e-mail too, unless the member turned this kind off. */
-	prefs = ST(s, member_prefs_get, ws, member_id);
-	want = json_object_get(json_object_get(prefs, "email"), kind);
-	m = ST(s, member_get, ws, member_id);
-	mb = ST(s, mailbox_get, ws);
-	if (m != NULL && mb != NULL && (want == NULL || json_is_true(want)) && jsonx_str(m, "email") != NULL) {
-		const char *dom = strrchr(jsonx_str(mb, "address"), '@');
-		char mid[200], subject[200];
-		char *raw;
-		json_t *e;
-
-		snprintf(mid, sizeof(mid), "baton.notify.%lld@%s", (long long)id, dom ? dom + 1 : "baton.invalid");
-		snprintf(subject, sizeof(subject), "[Baton] %.150s", text);
-		raw = channels_mime_build(jsonx_str(mb, "address"), jsonx_str(m, "email"), subject, mid, NULL, NULL, 1, text);
-		e = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "workspace_id", ws, "message_id", mid,
-		    "direction", "out", "status", "queued", "conversation_id", conv_id, "from_addr", jsonx_str(mb, "address"),
-		    "to_addr", jsonx_str(m, "email"), "subject", subject, "body_full", raw, "size", (json_int_t)strlen(raw),
-		    "next_at", (json_int_t)now, "created_at", (json_int_t)now);
-		if (ST(s, email_add, e) < 0)
-			log_warnx("oncall: cannot queue the notification e-mail %s", mid);
-		json_decref(e);
-		free(raw);
-	}
+	if (!err)
+		notify_mail(s, ws, member_id, kind, conv_id, text, id, now);
 out:
 	json_decref(row);
-	json_decref(prefs);
-	json_decref(m);
-	json_decref(mb);
 	return err;
 }
 

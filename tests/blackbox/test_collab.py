@@ -165,6 +165,33 @@ def main():
         st2, na = a.call("GET", "/api/v1/notifications")
         check("read-all marks the rest", st == 200 and r["marked"] >= 1 and all(n["read_at"] for n in na["items"]), (r, na))
 
+        # ---- mentions by e-mail too, unless the member turned them off ----
+        st, body = owner.call("PUT", "/api/v1/channels/email", {
+            "imap_url": "imap://127.0.0.1:9", "smtp_url": "smtp://127.0.0.1:9", "username": "u", "password": "p",
+            "address": "support@site.test", "poll_seconds": 300})
+        check("an admin sets a mailbox (unreachable: mails stay in the log)", st == 200, (st, body))
+
+        def mails_to(addr):
+            st, lst = owner.call("GET", "/api/v1/channels/email/messages?limit=500")
+            return [e for e in lst.get("items", []) if e.get("to_addr") == addr and "mentioned you" in (e.get("subject") or "")]
+
+        def wait_mails(addr, n, seconds=10):
+            t0 = time.time()
+            while time.time() - t0 < seconds:
+                if len(mails_to(addr)) >= n:
+                    return True
+                time.sleep(0.1)
+            return False
+        a.call("POST", f"/api/v1/conversations/{conv}/messages", {"body": "@ben mail check one", "internal": True})
+        check("a mention is e-mailed to the member", wait_mails("ben@site.test", 1), mails_to("ben@site.test"))
+        st, _ = b.call("PUT", "/api/v1/me/preferences", {"email": {"mention": False}})
+        check("the member turns mention e-mails off", st == 200, st)
+        a.call("POST", f"/api/v1/conversations/{conv}/messages", {"body": "@ben and @vera@site.test mail check two", "internal": True})
+        check("others still get theirs", wait_mails("vera@site.test", 1), mails_to("vera@site.test"))
+        check("but not the member who turned them off", len(mails_to("ben@site.test")) == 1, mails_to("ben@site.test"))
+        st, nb = b.call("GET", "/api/v1/notifications")
+        check("the in-app notification still arrives", st == 200 and sum(1 for n in nb["items"] if n["kind"] == "mention") == 3, nb)
+
         # ---- unread per member ----
         def unread(c, cid=conv):
             st, lst = c.call("GET", "/api/v1/conversations?limit=100")
