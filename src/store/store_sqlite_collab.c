@@ -31,17 +31,20 @@ sq_unread_counts(struct store *s, const char *ws, const char *member_id, json_t 
 	json_t *rows, *out = json_object();
 	size_t i;
 
+	/* Ids first (CROSS JOIN keeps that order), each conversation by primary
+	 * key, its messages through messages_conv from the marker on: a page
+	 * costs its own rows, never a scan of the workspace. */
 	rows = sq_rows(Q(s),
-	    "SELECT m.conversation_id AS cid, count(*) AS n FROM messages m "
-	    "LEFT JOIN read_markers r ON r.member_id = ? AND r.conversation_id = m.conversation_id "
-	    "WHERE m.conversation_id IN (SELECT value FROM json_each(?)) AND m.workspace_id = ? "
-	    "AND m.id > coalesce(r.last_read_msg_id, 0) AND (m.author_id IS NULL OR m.author_id <> ?) "
-	    "GROUP BY m.conversation_id",
-	    "sjss", member_id, conv_ids, ws, member_id);
+	    "SELECT c.id AS cid, (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id "
+	    "AND m.id > coalesce((SELECT r.last_read_msg_id FROM read_markers r WHERE r.member_id = ? "
+	    "AND r.conversation_id = c.id), 0) AND (m.author_id IS NULL OR m.author_id <> ?)) AS n "
+	    "FROM json_each(?) j CROSS JOIN conversations c ON c.id = j.value WHERE c.workspace_id = ?",
+	    "ssjs", member_id, member_id, conv_ids, ws);
 	for (i = 0; i < json_array_size(rows); i++) {
 		json_t *r = json_array_get(rows, i);
 
-		json_object_set_new(out, jsonx_str(r, "cid"), json_integer(jsonx_int(r, "n", 0)));
+		if (jsonx_int(r, "n", 0) > 0)
+			json_object_set_new(out, jsonx_str(r, "cid"), json_integer(jsonx_int(r, "n", 0)));
 	}
 	json_decref(rows);
 	return out;
@@ -51,7 +54,8 @@ sq_unread_counts(struct store *s, const char *ws, const char *member_id, json_t 
 int64_t
 sq_msg_last_id(struct store *s, const char *ws, const char *conv_id)
 {
-	json_t *r = sq_row(Q(s), "SELECT coalesce(max(id), 0) AS id FROM messages WHERE conversation_id = ? AND workspace_id = ?",
+	json_t *r = sq_row(Q(s), "SELECT coalesce(max(m.id), 0) AS id FROM conversations c "
+	    "JOIN messages m INDEXED BY messages_conv ON m.conversation_id = c.id WHERE c.id = ? AND c.workspace_id = ?",
 	    "ss", conv_id, ws);
 	int64_t id = jsonx_int(r, "id", 0);
 

@@ -104,6 +104,14 @@ export function mountConversation(el, app, id, hooks) {
 	}
 	function onVisible() { if (document.visibilityState === 'visible' && !st.destroyed) { markRead(); say(pres.state); } }
 	document.addEventListener('visibilitychange', onVisible);
+	// Closing the tab: say "left" with a request that outlives the page.
+	function onPageHide() {
+		try {
+			fetch('/api/v1/conversations/' + id + '/presence', { method: 'POST', keepalive: true, credentials: 'same-origin',
+				headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': app.me.csrf_token }, body: JSON.stringify({ state: 'left' }) });
+		} catch { /* the server forgets in 30 s anyway */ }
+	}
+	window.addEventListener('pagehide', onPageHide);
 
 	/* ----- header: who, context, assignee, status actions, tags ----- */
 	async function act(path, payload, okMsg) {
@@ -449,6 +457,7 @@ export function mountConversation(el, app, id, hooks) {
 			clearTimeout(pres.idle);
 			clearTimeout(readTimer);
 			document.removeEventListener('visibilitychange', onVisible);
+			window.removeEventListener('pagehide', onPageHide);
 			say('left');
 		},
 	};
