@@ -91,7 +91,7 @@ ROUTES = [
     ("POST", "/api/v1/notifications/{id}/read", "Mark a notification read", "member", "viewer", None, 200),
     # collaboration (issue 4): presence, read state, saved views and replies
     ("GET", "/api/v1/conversations/{id}/presence", "Who is viewing or typing: {members:[{id,name,state}], visitor_typing}", "member", "viewer", None, 200),
-    ("POST", "/api/v1/conversations/{id}/presence", "Heartbeat {state: viewing|typing|left}; viewing expires after 30 s, typing after 6 s (typing needs the agent role)", "member", "viewer", "Presence", 200),
+    ("POST", "/api/v1/conversations/{id}/presence", "Heartbeat {state: viewing|typing|left, note}; viewing expires after 30 s, typing after 6 s (typing needs the agent role; a note being typed is not shown to the visitor)", "member", "viewer", "Presence", 200),
     ("POST", "/api/v1/conversations/{id}/read", "Mark read up to {message_id} (default: the newest message)", "member", "viewer", "ReadMark", 200),
     ("POST", "/widget/v1/conversations/{id}/typing", "The visitor is typing {typing: bool}", "visitor", None, "Typing", 200),
     ("POST", "/api/v1/notifications/read-all", "Mark every notification of the caller read", "member", "viewer", None, 200),
@@ -126,7 +126,7 @@ SCHEMAS = {
     "Upload": {"type": "string", "format": "binary"},
     "TagRef": S(tag_id={"type": "integer"}),
     # collaboration (issue 4)
-    "Presence": S(state={"enum": ["viewing", "typing", "left"]}),
+    "Presence": S(state={"enum": ["viewing", "typing", "left"]}, note={"type": "boolean"}),
     "ReadMark": S(message_id={"type": "integer"}),
     "Typing": S(typing={"type": "boolean"}),
     "View": S(name=STR, filters=S(status=STR, mode=STR, assignee=STR, channel=STR, site=STR, tags_any=STR, tags_all=STR,

@@ -50,12 +50,16 @@ void
 api_presence_post(struct api_ctx *c)
 {
 	const char *state = api_body_str(c, "state");
-	json_t *out = NULL;
+	json_t *out = NULL, *note = json_object_get(c->body, "note");
 
 	if (c->rs->status || !collab_conv_id(c))
 		return;
+	if (note != NULL && !json_is_boolean(note)) {
+		api_error(c, ERR_INVALID, "note must be true or false");
+		return;
+	}
 	/* The state is checked after the conversation: another workspace gets 404. */
-	if (inbox_presence_set(c->s, &c->p, c->params[0], state, &out, &c->ei)) {
+	if (inbox_presence_set(c->s, &c->p, c->params[0], state, json_is_true(note), &out, &c->ei)) {
 		api_fail(c);
 		return;
 	}

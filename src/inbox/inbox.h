@@ -194,10 +194,11 @@ void inbox_set_agent_hook(inbox_agent_hook fn);
 /* ---- collaboration: presence and mentions (inbox_collab.c, issue 4) ---- */
 
 /* A member's presence in a conversation: state is viewing, typing (agents and
- * up) or left. out (may be NULL) gets {conversation_id, members:[{id,name,state}],
+ * up; note: an internal note, which the visitor is not told about) or left.
+ * out (may be NULL) gets {conversation_id, members:[{id,name,state,note}],
  * visitor_typing}. Changes are published as ephemeral bus events. */
 err_t inbox_presence_set(struct store *s, const struct principal *p, const char *conv_id,
-    const char *state, json_t **out, struct errinfo *ei);
+    const char *state, int note, json_t **out, struct errinfo *ei);
 json_t *inbox_presence_get(struct store *s, const struct principal *p, const char *conv_id,
     struct errinfo *ei);
 /* The visitor typing (or stopping); members see it in conversation.presence. */

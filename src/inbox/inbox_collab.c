@@ -7,7 +7,7 @@
  * event (no id, no replay): `conversation.presence` with names for the
  * members who may see the conversation (workspace and site scope, as every
  * conversation event), and `conversation.typing` with no names for the
- * visitor's stream. A sweeper thread, started on first use, publishes
+ * visitor's stream (typing an internal note is not announced to the visitor). A sweeper thread, started on first use, publishes
  * expiries. Updates are rate-limited per caller.
  *
  * Mentions: @email, @local-part (what the composer's picker inserts),
@@ -44,6 +44,7 @@ struct pres {
 	char who[40];          /* member id, or "" for the visitor */
 	char name[128];
 	int typing;            /* the state watchers were last told */
+	int note;              /* typing an internal note: the visitor is not told */
 	int64_t seen_until;    /* viewing until (members) */
 	int64_t typing_until;  /* typing until */
 };
@@ -86,9 +87,9 @@ pres_members(const char *ws, const char *conv, int *visitor_typing, int *member_
 			*visitor_typing |= e->typing;
 			continue;
 		}
-		*member_typing |= e->typing;
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "id", e->who, "name", e->name,
-		    "state", e->typing ? "typing" : "viewing"));
+		*member_typing |= e->typing && !e->note;
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:b}", "id", e->who, "name", e->name,
+		    "state", e->typing ? "typing" : "viewing", "note", e->typing && e->note));
 	}
 	return arr;
 }
@@ -103,7 +104,7 @@ pres_sig(const char *ws, const char *conv, struct buf *b)
 		const struct pres *e = &pres_v[i];
 
 		if (pres_same_conv(e, ws, conv))
-			buf_printf(b, "%s=%c;", e->who[0] ? e->who : "-", e->typing ? 't' : 'v');
+			buf_printf(b, "%s=%c;", e->who[0] ? e->who : "-", !e->typing ? 'v' : e->note ? 'n' : 't');
 	}
 }
 
@@ -254,7 +255,7 @@ pres_rate_ok(const char *who, const char *conv, int64_t now)
 /* Set who's state in conv ("viewing", "typing", "left"); publish a change. */
 static err_t
 pres_set(const json_t *conv, const char *ws, const char *who, const char *name, const char *state,
-    int64_t now, struct errinfo *ei)
+    int note, int64_t now, struct errinfo *ei)
 {
 	const char *cid = jsonx_str(conv, "id"), *site = jsonx_str(conv, "site");
 	struct pres *e = NULL, where;
@@ -302,6 +303,7 @@ pres_set(const json_t *conv, const char *ws, const char *who, const char *name, 
 		if (who[0])
 			e->seen_until = now + pres_view_ms;
 		e->typing = strcmp(state, "typing") == 0;
+		e->note = e->typing && note;
 		e->typing_until = e->typing ? now + pres_type_ms : 0;
 		where = *e;
 	}
@@ -325,7 +327,7 @@ pres_view(const char *ws, const char *conv)
 
 err_t
 inbox_presence_set(struct store *s, const struct principal *p, const char *conv_id,
-    const char *state, json_t **out, struct errinfo *ei)
+    const char *state, int note, json_t **out, struct errinfo *ei)
 {
 	json_t *conv;
 	int64_t now = util_now_ms();
@@ -348,7 +350,7 @@ inbox_presence_set(struct store *s, const struct principal *p, const char *conv_
 	}
 	pthread_once(&pres_once, pres_init);
 	pthread_mutex_lock(&pres_mu);
-	err = pres_set(conv, p->workspace_id, p->id, p->name[0] ? p->name : p->email, state, now, ei);
+	err = pres_set(conv, p->workspace_id, p->id, p->name[0] ? p->name : p->email, state, note, now, ei);
 	if (!err && out != NULL)
 		*out = pres_view(p->workspace_id, conv_id);
 	pthread_mutex_unlock(&pres_mu);
@@ -387,7 +389,7 @@ inbox_presence_visitor_typing(struct store *s, const struct principal *p, const 
 		return ei->code;
 	pthread_once(&pres_once, pres_init);
 	pthread_mutex_lock(&pres_mu);
-	err = pres_set(conv, p->workspace_id, "", NULL, typing ? "typing" : "left", util_now_ms(), ei);
+	err = pres_set(conv, p->workspace_id, "", NULL, typing ? "typing" : "left", 0, util_now_ms(), ei);
 	pthread_mutex_unlock(&pres_mu);
 	json_decref(conv);
 	return err;

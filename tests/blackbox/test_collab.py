@@ -66,6 +66,15 @@ def main():
         check("another member sees who is viewing, live", e is not None)
         check("with the viewer's name", e is not None and any(m["name"] == "Ana Silva" for m in e["data"]["members"]), e)
         check("presence events carry no id (nothing to replay)", e is not None and e["id"] is None, e)
+        st, p = a.call("POST", f"/api/v1/conversations/{conv}/presence", {"state": "typing", "note": True})
+        check("typing a note", st == 200 and states(p).get(a_id) == "typing", (st, p))
+        check("members see it is a note",
+              bs.wait(presence_of(conv, lambda d: any(m["id"] == a_id and m["note"] for m in d["members"]))) is not None)
+        time.sleep(0.3)
+        check("the visitor is not told about a note being typed", not any(e["event"] == "conversation.typing" for e in ws.events),
+              [e["event"] for e in ws.events])
+        st, body = a.call("POST", f"/api/v1/conversations/{conv}/presence", {"state": "typing", "note": "yes"})
+        check("note must be a boolean (400)", st == 400, (st, body))
         st, p = a.call("POST", f"/api/v1/conversations/{conv}/presence", {"state": "typing"})
         check("an agent may say they are typing", st == 200 and states(p).get(a_id) == "typing", (st, p))
         check("members see who is typing", bs.wait(presence_of(conv, lambda d: states(d).get(a_id) == "typing")) is not None)

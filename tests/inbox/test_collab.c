@@ -18,7 +18,7 @@
 
 static char last_presence[4096];
 static char last_typing[256];
-static int presence_events, notif_events, ephemeral_with_id;
+static int presence_events, notif_events, ephemeral_with_id, typing_events;
 static char notif_member[64];
 
 static void
@@ -30,6 +30,7 @@ on_ev(void *ctx, const struct bus_event *ev)
 		snprintf(last_presence, sizeof(last_presence), "%s", ev->data);
 		ephemeral_with_id += ev->id != 0 || !ev->ephemeral || !ev->internal;
 	} else if (strcmp(ev->type, "conversation.typing") == 0) {
+		typing_events++;
 		snprintf(last_typing, sizeof(last_typing), "%s", ev->data);
 		ephemeral_with_id += ev->id != 0 || !ev->ephemeral || ev->internal;
 	} else if (strcmp(ev->type, "notification.created") == 0) {
@@ -159,12 +160,12 @@ main(void)
 	msg = NULL;
 
 	/* ---- presence ---- */
-	CHECK(inbox_presence_set(s, &ana, cid, "dancing", NULL, &ei) == ERR_INVALID, "an unknown state is refused");
-	CHECK(inbox_presence_set(s, &ana, cid, "viewing", &out, &ei) == ERR_OK, "a member views");
+	CHECK(inbox_presence_set(s, &ana, cid, "dancing", 0, NULL, &ei) == ERR_INVALID, "an unknown state is refused");
+	CHECK(inbox_presence_set(s, &ana, cid, "viewing", 0, &out, &ei) == ERR_OK, "a member views");
 	json_decref(out);
 	out = NULL;
 	CHECK(strstr(last_presence, "\"m_ana\"") && strstr(last_presence, "viewing"), "presence is published with the member");
-	CHECK(inbox_presence_set(s, &ana, cid, "typing", NULL, &ei) == ERR_OK && strstr(last_presence, "\"state\":\"typing\""),
+	CHECK(inbox_presence_set(s, &ana, cid, "typing", 0, NULL, &ei) == ERR_OK && strstr(last_presence, "\"state\":\"typing\""),
 	    "typing is published");
 	CHECK(strstr(last_typing, "\"typing\":true") != NULL, "the visitor's stream hears that someone types, with no name");
 	CHECK(strstr(last_typing, "Ana") == NULL && strstr(last_typing, "m_ana") == NULL, "no name nor id for the visitor");
@@ -172,13 +173,13 @@ main(void)
 	vera = ana;
 	vera.role = ROLE_VIEWER;
 	snprintf(vera.id, sizeof(vera.id), "m_vera");
-	CHECK(inbox_presence_set(s, &vera, cid, "typing", NULL, &ei) == ERR_FORBIDDEN, "a viewer cannot type");
+	CHECK(inbox_presence_set(s, &vera, cid, "typing", 0, NULL, &ei) == ERR_FORBIDDEN, "a viewer cannot type");
 	{
 		struct principal sam = ana;
 
 		sam.sites = json_pack("[s]", "Site-202");
 		snprintf(sam.id, sizeof(sam.id), "m_sam");
-		CHECK(inbox_presence_set(s, &sam, cid, "viewing", NULL, &ei) == ERR_NOT_FOUND, "another site cannot be present");
+		CHECK(inbox_presence_set(s, &sam, cid, "viewing", 0, NULL, &ei) == ERR_NOT_FOUND, "another site cannot be present");
 		json_decref(sam.sites);
 	}
 	CHECK(wait_for("\"state\":\"typing\"", 0) && strstr(last_presence, "\"m_ana\""), "typing expires into viewing");
@@ -199,10 +200,21 @@ main(void)
 		int i, limited = 0;
 
 		for (i = 0; i < 20; i++)
-			limited += inbox_presence_set(s, &ana, cid, "viewing", NULL, &ei) == ERR_RATE_LIMITED;
+			limited += inbox_presence_set(s, &ana, cid, "viewing", 0, NULL, &ei) == ERR_RATE_LIMITED;
 		CHECK(limited > 0, "presence updates are rate-limited");
 	}
 	CHECK(presence_events == 1, "a heartbeat that changes nothing publishes nothing");
+	{
+		struct principal ben = ana;
+		int before = typing_events;
+
+		snprintf(ben.id, sizeof(ben.id), "m_ben");
+		CHECK(inbox_presence_set(s, &ben, cid, "typing", 1, NULL, &ei) == ERR_OK &&
+		    strstr(last_presence, "\"note\":true") != NULL, "typing a note is shown to members as a note");
+		CHECK(typing_events == before, "and not announced to the visitor");
+		CHECK(inbox_presence_set(s, &ben, cid, "typing", 0, NULL, &ei) == ERR_OK && typing_events == before + 1,
+		    "a reply being typed is");
+	}
 
 	bus_unsubscribe(sub);
 	principal_clear(&visitor);

@@ -56,20 +56,22 @@ export function mountConversation(el, app, id, hooks) {
 	function renderAll() { renderHead(); renderBanner(); renderTabs(); renderBody(); renderComposer(); }
 
 	/* ----- presence: heartbeat, typing, and who else is here ----- */
-	const pres = { state: 'viewing', lastSent: 0, idle: null, beat: null };
+	const pres = { state: 'viewing', note: false, lastSent: 0, idle: null, beat: null };
 	async function say(state) {
 		if (st.destroyed && state !== 'left') return;
 		if (state === 'typing' && !app.canWrite()) return;
 		pres.state = state === 'left' ? 'viewing' : state;
 		pres.lastSent = Date.now();
+		// Typing a note is shown to the team only, never to the visitor.
+		pres.note = state === 'typing' && st.mode === 'note';
 		try {
-			const r = await post('/conversations/' + id + '/presence', { state });
+			const r = await post('/conversations/' + id + '/presence', { state, note: pres.note });
 			if (state !== 'left' && !st.destroyed) renderPresence(r);
 		} catch { /* presence is best effort */ }
 	}
 	pres.beat = setInterval(() => { if (document.visibilityState === 'visible') say(pres.state); }, HEARTBEAT_MS);
 	function typed() {
-		if (pres.state !== 'typing' || Date.now() - pres.lastSent > TYPING_RESEND_MS) say('typing');
+		if (pres.state !== 'typing' || pres.note !== (st.mode === 'note') || Date.now() - pres.lastSent > TYPING_RESEND_MS) say('typing');
 		clearTimeout(pres.idle);
 		pres.idle = setTimeout(() => say('viewing'), TYPING_IDLE_MS);
 	}
@@ -82,7 +84,8 @@ export function mountConversation(el, app, id, hooks) {
 		const viewing = others.filter((m) => m.state !== 'typing');
 		const names = (list) => list.map((m) => m.name.split(' ')[0]).join(', ').replace(/, ([^,]*)$/, ' and $1');
 		const parts = [];
-		if (typing.length) parts.push(h('span', { class: 'presence-typing', id: 'presence-typing' }, `${names(typing)} ${typing.length > 1 ? 'are' : 'is'} typing`, h('span', { class: 'dots', 'aria-hidden': 'true' }, '…')));
+		const what = typing.every((m) => m.note) ? ' a note' : '';
+		if (typing.length) parts.push(h('span', { class: 'presence-typing', id: 'presence-typing' }, `${names(typing)} ${typing.length > 1 ? 'are' : 'is'} typing${what}`, h('span', { class: 'dots', 'aria-hidden': 'true' }, '…')));
 		if (viewing.length) parts.push(h('span', { class: 'presence-viewing', id: 'presence-viewing', text: `${names(viewing)} ${viewing.length > 1 ? 'are' : 'is'} viewing` }));
 		if (p.visitor_typing) parts.push(h('span', { class: 'presence-typing presence-visitor', id: 'presence-visitor', text: 'The visitor is typing…' }));
 		presenceBar.hidden = !others.length && !p.visitor_typing;
