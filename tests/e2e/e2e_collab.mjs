@@ -80,6 +80,9 @@ await test('B sees "A is viewing" and "A is typing" live', async () => {
 	await a.keyboard.type('Checking the courier schedule for you', { delay: 15 });
 	await b.locator('#presence-typing', { hasText: 'Dana is typing' }).waitFor({ timeout: T });
 	await shot(b, '31-presence-typing');
+	// The list shows where someone else is, too.
+	const row = b.locator(`.conv[data-id="${convId}"]`);
+	if (await row.count()) await row.locator('.chip-here', { hasText: 'Dana' }).waitFor({ timeout: T });
 });
 
 await test('the widget shows "typing" while a member types, then the member\'s first name', async () => {

@@ -244,10 +244,22 @@ export function mountInbox(el, app, parts) {
 			flagged ? h('span', { class: 'badge badge-alert', text: 'Needs a person' }) : h('span', { class: 'badge badge-' + c.status, text: STATUS_LABEL[c.status] || c.status }),
 			flagged && c.handoff_reason ? h('span', { class: 'reason', text: reasonText(c) }) : null,
 			c.site ? h('span', { class: 'chip', text: c.site }) : null,
-			c.assignee_id ? h('span', { class: 'avatar avatar-xs', title: 'Assigned to ' + app.memberName(c.assignee_id), text: initials(app.memberName(c.assignee_id)) }) : null),
+			c.assignee_id ? h('span', { class: 'avatar avatar-xs', title: 'Assigned to ' + app.memberName(c.assignee_id), text: initials(app.memberName(c.assignee_id)) }) : null,
+			presenceChip(c.id)),
 		extra || h('p', { class: 'conv-preview', text: c.preview || '' }));
 		li.addEventListener('click', () => open(c.id));
 		return li;
+	}
+
+	// Who else has a thread open (from conversation.presence events since this page loaded).
+	const here = new Map();
+	function presenceChip(cid) {
+		const others = (here.get(cid) || []).filter((m) => m.id !== app.me.id);
+		if (!others.length) return null;
+		const typing = others.some((m) => m.state === 'typing');
+		const label = others.map((m) => `${m.name} is ${m.state === 'typing' ? 'typing' : 'viewing'}`).join(', ');
+		return h('span', { class: 'chip chip-here' + (typing ? ' chip-typing' : ''), title: label, 'aria-label': label, 'data-here': String(others.length) },
+			others.map((m) => m.name.split(' ')[0]).join(', ') + (typing ? ' typing…' : ' here'));
 	}
 
 	function renderList() {
@@ -319,6 +331,18 @@ export function mountInbox(el, app, parts) {
 	}
 
 	app.listeners.add((type, d) => {
+		if (type === 'conversation.presence') {
+			here.set(d.conversation_id, d.members || []);
+			if (!(d.members || []).length) here.delete(d.conversation_id);
+			// Update the row in place: a re-render would take the keyboard focus away.
+			const li = list.querySelector(`.conv[data-id="${d.conversation_id}"] .conv-mid`);
+			if (li) {
+				const old = li.querySelector('.chip-here');
+				const chip = presenceChip(d.conversation_id);
+				if (old) old.remove();
+				if (chip) li.appendChild(chip);
+			}
+		}
 		// A message from someone else in a thread that is not open is unread.
 		if (type === 'message.created' && d.message && d.conversation_id !== st.openId && d.message.author_id !== app.me.id) {
 			const it = st.items.find((x) => x.id === d.conversation_id);
