@@ -43,6 +43,7 @@ export function mountConversation(el, app, id, hooks) {
 			say('viewing');
 			if (!st.tags.length) get('/tags').then((r) => { st.tags = r.items || []; renderHead(); }).catch(() => {});
 		} catch (ex) {
+			clearInterval(pres.beat);
 			clear(el, h('div', { class: 'placeholder' }, h('h2', null, 'This conversation cannot be opened'), h('p', { class: 'muted', text: ex.message })));
 		}
 	}
