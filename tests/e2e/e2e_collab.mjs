@@ -171,6 +171,15 @@ await test('saved replies and views live on the server and are shared', async ()
 	await b.selectOption('#saved-replies', String(rep.id));
 	assert((await b.inputValue('#composer')).includes('Monday to Wednesday'), 'inserting the saved reply failed');
 	await b.fill('#composer', '');
+	// Any agent can delete a shared reply.
+	await b.click('#manage-replies');
+	await b.locator('dialog[open] .reply-row', { hasText: 'Monday to Wednesday' }).waitFor({ timeout: T });
+	await shot(b, '36a-manage-saved-replies');
+	await b.click(`dialog[open] button[aria-label="Delete saved reply ${rep.title}"]`);
+	await b.locator('dialog[open] .reply-row', { hasText: 'Monday to Wednesday' }).waitFor({ state: 'detached', timeout: T });
+	const gone = await apiFrom(a, 'GET', '/saved-replies');
+	assert(!gone.json.items.some((x) => x.id === rep.id), 'the saved reply was not deleted on the server');
+	if (await b.locator('dialog[open]').count()) await b.keyboard.press('Escape');
 	// A view saved by B is B's alone.
 	await b.click('#save-view');
 	await b.fill('#view-name', 'Bea ' + stamp);

@@ -320,6 +320,25 @@ export function mountConversation(el, app, id, hooks) {
 			st.replies.map((r) => h('option', { value: String(r.id) }, r.title)));
 	}
 
+	// The team's saved replies, with a delete button each (agents and up).
+	function manageReplies() {
+		const rows = () => st.replies.map((r) => h('li', { class: 'reply-row' },
+			h('div', null, h('strong', { text: r.title }), h('p', { class: 'muted small', text: r.body.slice(0, 160) })),
+			h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': 'Delete saved reply ' + r.title, onclick: async () => {
+				try { await del('/saved-replies/' + r.id); } catch (ex) { toast(ex.message, 'error'); return; }
+				st.replies = st.replies.filter((x) => x.id !== r.id);
+				clear(list, rows());
+				fillReplies();
+				if (!st.replies.length) dialog.close();
+			} }, 'Delete')));
+		const list = h('ul', { class: 'reply-list' }, rows());
+		clear(dialog, h('h2', { id: 'passage-title', text: 'Saved replies' }),
+			h('p', { class: 'muted', text: 'Shared by the whole team. Save a new one with “Save as reply” under the composer.' }),
+			list,
+			h('form', { method: 'dialog', class: 'dialog-actions' }, h('button', { class: 'btn btn-primary', value: 'close' }, 'Close')));
+		dialog.showModal();
+	}
+
 	/* ----- composer ----- */
 	function renderComposer() {
 		const c = st.conv;
@@ -354,6 +373,7 @@ export function mountConversation(el, app, id, hooks) {
 			} catch (ex) { toast(ex.message, 'error'); return; }
 			const v = ta.value; renderComposer(); composer.querySelector('textarea').value = v;
 		} }, 'Save as reply');
+		const manageBtn = st.replies.length ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'manage-replies', onclick: manageReplies }, 'Manage') : null;
 		const send = h('button', { type: 'submit', class: 'btn ' + (st.mode === 'note' ? 'btn-note' : 'btn-primary'), id: 'send' }, st.mode === 'note' ? 'Add note' : 'Send reply');
 		const hint = st.mode === 'reply' && c.mode === 'agent'
 			? 'Sending a reply takes over from the agent: it will stay silent in this thread.'
@@ -361,7 +381,7 @@ export function mountConversation(el, app, id, hooks) {
 		const form = h('form', { class: 'composer' + (st.mode === 'note' ? ' composer-note' : ''), 'aria-label': 'Composer' },
 			h('div', { class: 'composer-bar' },
 				h('div', { class: 'segmented', role: 'radiogroup', 'aria-label': 'Message type' }, modeBtn('reply', 'Reply'), modeBtn('note', 'Internal note')),
-				h('div', { class: 'composer-tools' }, savedSel, saveBtn)),
+				h('div', { class: 'composer-tools' }, savedSel, saveBtn, manageBtn)),
 			h('div', { class: 'composer-input' }, ta, picker),
 			h('div', { class: 'composer-foot' }, h('span', { class: 'muted small', text: hint + ' Ctrl+Enter sends.' }), send));
 		form.addEventListener('submit', async (e) => {
