@@ -206,6 +206,10 @@ function addNotification(n, alert) {
 }
 
 function localNotification(kind, conv, text) {
+	const key = kind + ':' + conv;
+	// Already told: unread, or the server's own notice for this thread.
+	if (app.notifications.some((x) => !x.read_at && (x.key === key || (x.id && x.kind === kind && x.conversation_id === conv)))) return;
+	app.notifications = app.notifications.filter((x) => x.key !== key); // a read one makes room for the new alert
 	addNotification({ local: true, key: kind + ':' + conv, kind, conversation_id: conv, text, created_at: new Date().toISOString(), read_at: null }, kind !== 'stale');
 }
 
