@@ -100,6 +100,20 @@ ROUTES = [
     ("POST", "/api/v1/conversations/{id}/suggestions/{tag}/accept", "Accept a suggestion: the tag is applied with the member as its source; {tags, suggestions}", "member", "agent", None, 200),
     ("POST", "/api/v1/conversations/{id}/suggestions/{tag}/reject", "Reject a suggestion: it is never proposed again on this conversation; {tags, suggestions}", "member", "agent", None, 200),
     ("GET", "/api/v1/conversations/{id}/duplicates", "Threads (within your sites) where a member answered the same question: [{conversation_id, number, question, answer_excerpt, score}]", "member", "viewer", None, 200),
+    # collaboration (issue 4): presence, read state, saved views and replies
+    ("GET", "/api/v1/conversations/{id}/presence", "Who is viewing or typing: {members:[{id,name,state}], visitor_typing}", "member", "viewer", None, 200),
+    ("POST", "/api/v1/conversations/{id}/presence", "Heartbeat {state: viewing|typing|left, note}; viewing expires after 30 s, typing after 6 s (typing needs the agent role; a note being typed is not shown to the visitor)", "member", "viewer", "Presence", 200),
+    ("POST", "/api/v1/conversations/{id}/read", "Mark read up to {message_id} (default: the newest message)", "member", "viewer", "ReadMark", 200),
+    ("POST", "/widget/v1/conversations/{id}/typing", "The visitor is typing {typing: bool}", "visitor", None, "Typing", 200),
+    ("POST", "/api/v1/notifications/read-all", "Mark every notification of the caller read", "member", "viewer", None, 200),
+    ("GET", "/api/v1/views", "The caller's saved views", "member", "viewer", None, 200),
+    ("POST", "/api/v1/views", "Save a view {name, filters}", "member", "viewer", "View", 201),
+    ("PATCH", "/api/v1/views/{id}", "Rename a view or change its filters", "member", "viewer", "View", 200),
+    ("DELETE", "/api/v1/views/{id}", "Delete a saved view", "member", "viewer", None, 200),
+    ("GET", "/api/v1/saved-replies", "The workspace's saved replies", "member", "viewer", None, 200),
+    ("POST", "/api/v1/saved-replies", "Create a saved reply {title, body}", "member", "agent", "SavedReply", 201),
+    ("PATCH", "/api/v1/saved-replies/{id}", "Change a saved reply", "member", "agent", "SavedReply", 200),
+    ("DELETE", "/api/v1/saved-replies/{id}", "Delete a saved reply", "member", "agent", None, 200),
 ]
 
 S = lambda **p: {"type": "object", "properties": p}
@@ -124,6 +138,13 @@ SCHEMAS = {
     "WidgetStart": S(widget_key=STR, context=S(site=STR, protocol=STR, name=STR, email=STR)),
     "Upload": {"type": "string", "format": "binary"},
     "TagRef": S(tag_id={"type": "integer"}),
+    # collaboration (issue 4)
+    "Presence": S(state={"enum": ["viewing", "typing", "left"]}, note={"type": "boolean"}),
+    "ReadMark": S(message_id={"type": "integer"}),
+    "Typing": S(typing={"type": "boolean"}),
+    "View": S(name=STR, filters=S(status=STR, mode=STR, assignee=STR, channel=STR, site=STR, tags_any=STR, tags_all=STR,
+                                  created_after=STR, created_before=STR, sort=STR, order=STR, q=STR)),
+    "SavedReply": S(title=STR, body=STR),
     "Tag": S(name=STR, colour=STR, description=STR, group_id={"type": ["integer", "null"]}),
     "TagGroup": S(name=STR, cardinality={"enum": ["one", "at_most_one", "any"]}),
     "Rule": S(name=STR, position={"type": "integer"}, enabled={"type": "boolean"},

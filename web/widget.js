@@ -110,6 +110,7 @@
 	var typing = el('li', 'typing');
 	typing.hidden = true;
 	typing.innerHTML = '<i></i><i></i><i></i><span class="sr">The assistant is typing</span>';
+	var typingSr = typing.querySelector('.sr');
 	log.appendChild(typing);
 	var form = el('form');
 	var ta = el('textarea');
@@ -141,7 +142,7 @@
 			li = addLocal(m.body, 'm-hold', 'Handing over to the team');
 			humanMode = true;
 		} else if (kind === 'agent') {
-			li = addLocal(m.body, 'm-agent', cfg && cfg.agent_name || 'Assistant');
+			li = addLocal(m.body, 'm-agent', 'Assistant');
 			humanMode = false;
 			if (m.citations && m.citations.length) {
 				var src = el('div', 'src');
@@ -155,7 +156,8 @@
 				li.appendChild(src);
 			}
 		} else if (kind === 'member') {
-			li = addLocal(m.body, 'm-member', 'Study team');
+			// A person's reply shows their first name (what the server sends), never more.
+			li = addLocal(m.body, 'm-member', m.author_name || 'Study team');
 			humanMode = true;
 		} else {
 			li = addLocal(m.body, 'm-visitor');
@@ -167,9 +169,11 @@
 			if (panel.hidden) { unread++; badge.textContent = String(unread); badge.hidden = false; }
 		}
 	}
-	function setTyping(on) {
+	function setTyping(on, who) {
 		clearTimeout(typingTimer);
 		typing.hidden = !on;
+		typingSr.textContent = who === 'member' ? 'Someone from the study team is typing' : 'The assistant is typing';
+		typing.setAttribute('data-who', who || 'assistant');
 		if (on) { scroll(); typingTimer = setTimeout(function () { typing.hidden = true; }, 8000); }
 	}
 
@@ -230,6 +234,10 @@
 		if (type === 'message.created' && data) {
 			try { render(JSON.parse(data).message); } catch (e) { /* ignore a bad event */ }
 		}
+		// A member is typing in this thread (no name is sent, only that someone is).
+		if (type === 'conversation.typing' && data) {
+			try { setTyping(!!JSON.parse(data).typing, 'member'); } catch (e) { /* ignore a bad event */ }
+		}
 	}
 	function forget() { S = { open: S.open }; save(); }
 
@@ -266,6 +274,15 @@
 	launch.addEventListener('click', function () { if (panel.hidden) open(); else close(); });
 	x.addEventListener('click', close);
 	panel.addEventListener('keydown', function (e) { if (e.key === 'Escape') close(); });
+	// Tell the team the visitor is typing: at most every 3 s, and "stopped" on send.
+	var typedAt = 0;
+	function typingSignal(on) {
+		if (!S.id) return;
+		if (on && Date.now() - typedAt < 3000) return;
+		typedAt = on ? Date.now() : 0;
+		req('POST', '/widget/v1/conversations/' + encodeURIComponent(S.id) + '/typing', { typing: on }).catch(function () { /* best effort */ });
+	}
+	ta.addEventListener('input', function () { if (ta.value.trim()) typingSignal(true); });
 	ta.addEventListener('keydown', function (e) {
 		if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event('submit')); }
 	});
@@ -279,6 +296,7 @@
 			return req('POST', '/widget/v1/conversations/' + encodeURIComponent(S.id) + '/messages', { body: text });
 		}).then(function (m) {
 			ta.value = '';
+			if (typedAt) typingSignal(false);
 			render(m);
 			if (!humanMode && lastOther < m.id) setTyping(true);
 			connect();

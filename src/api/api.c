@@ -160,7 +160,8 @@ api_parse_body(struct api_ctx *c, const struct api_route *r)
 		return 0;
 	}
 	if (rq->body_len == 0) {
-		if (r->fn == api_auth_logout || r->fn == api_conv_claim || r->fn == api_conv_handback) {
+		if (r->fn == api_auth_logout || r->fn == api_conv_claim || r->fn == api_conv_handback ||
+		    r->fn == api_conv_read /* collab */) {
 			c->body = json_object();
 			return 1;
 		}

@@ -234,6 +234,7 @@ api_conv_list(struct api_ctx *c)
 	}
 	conv_attach_tags(c, rows);
 	inbox_stale_mark(c->s, c->p.workspace_id, rows, util_now_ms()); /* suggest: stale flag (I7) */
+	api_collab_unread(c, rows); /* collab (issue 4): per-member unread */
 	for (i = 0; i < json_array_size(rows); i++)
 		jsonx_present(json_array_get(rows, i));
 	json_object_set_new(out, "items", rows);
@@ -302,6 +303,13 @@ api_conv_get(struct api_ctx *c)
 	}
 	json_object_set_new(conv, "tags", inbox_conv_tags(c->s, c->p.workspace_id, c->params[0]));
 	inbox_stale_mark(c->s, c->p.workspace_id, conv, util_now_ms()); /* suggest: stale flag (I7) */
+	{
+		/* collab (issue 4): per-member unread */
+		json_t *one = json_pack("[O]", conv);
+
+		api_collab_unread(c, one);
+		json_decref(one);
+	}
 	api_json(c, 200, jsonx_present(conv));
 }
 

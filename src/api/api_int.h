@@ -149,6 +149,22 @@ void api_suggest_list(struct api_ctx *c);
 void api_suggest_accept(struct api_ctx *c);
 void api_suggest_reject(struct api_ctx *c);
 void api_duplicates(struct api_ctx *c);
+/* ---- collab: presence, read state, views, saved replies (api_collab.c) ---- */
+void api_presence_get(struct api_ctx *c);
+void api_presence_post(struct api_ctx *c);
+void api_widget_typing(struct api_ctx *c);
+void api_conv_read(struct api_ctx *c);
+void api_notifications_read_all(struct api_ctx *c);
+void api_views_list(struct api_ctx *c);
+void api_views_create(struct api_ctx *c);
+void api_views_update(struct api_ctx *c);
+void api_views_delete(struct api_ctx *c);
+void api_replies_list(struct api_ctx *c);
+void api_replies_create(struct api_ctx *c);
+void api_replies_update(struct api_ctx *c);
+void api_replies_delete(struct api_ctx *c);
+/* Attach "unread" for the calling member to each conversation row. */
+void api_collab_unread(struct api_ctx *c, json_t *rows);
 
 /* CORS for widget routes: adds the headers when the origin is allowed;
  * returns 0 and responds 403 when it is not. */

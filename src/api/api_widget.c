@@ -188,6 +188,9 @@ api_sse_match(const struct api_sse *sub, const struct bus_event *ev)
 		return 0;
 	if (ev->workspace_id == NULL || strcmp(ev->workspace_id, sub->p.workspace_id) != 0)
 		return 0;
+	/* ---- collab (issue 4): an event for one member (a notification) ---- */
+	if (ev->member_id != NULL && (sub->p.kind != P_MEMBER || strcmp(ev->member_id, sub->p.id) != 0))
+		return 0;
 	if (sub->conv_id[0] != '\0')
 		return !ev->internal && ev->conversation_id != NULL &&
 		    strcmp(ev->conversation_id, sub->conv_id) == 0;
@@ -202,6 +205,10 @@ api_sse_match(const struct api_sse *sub, const struct bus_event *ev)
 err_t
 api_sse_format(struct buf *b, int64_t id, const char *type, const char *data)
 {
+	/* collab (issue 4): ephemeral events (presence) carry no id, so they never
+	 * move the client's Last-Event-ID. */
+	if (id <= 0)
+		return buf_printf(b, "event: %s\ndata: %s\n\n", type, data);
 	return buf_printf(b, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)id, type, data);
 }
 

@@ -145,6 +145,8 @@ int channels_oncall_tick(struct store *s, int64_t now);
 /* A member acknowledged (claimed, replied or opened): the ladder stops. */
 err_t channels_oncall_ack(struct store *s, const char *ws, const char *conv_id,
     const char *member_id, int64_t now);
+/* collab (issue 4): the e-mail copy of a notification.created event's mention. */
+void channels_notify_mail_event(struct store *s, const char *ws, const char *data, int64_t now);
 /* Record a notification (in-app row, bus event, email when the member wants). */
 err_t channels_notify(struct store *s, const char *ws, const char *member_id, const char *kind,
     const char *conv_id, const char *text, int64_t now);

@@ -800,7 +800,7 @@ ch_job_free(struct ch_job *j)
 static void
 ch_on_event(void *ctx, const struct bus_event *ev)
 {
-	if (ev->workspace_id == NULL)
+	if (ev->workspace_id == NULL || ev->ephemeral) /* collab: presence is not for webhooks */
 		return;
 	if (strcmp(ev->type, "message.created") == 0 && !ev->internal && ev->conversation_id != NULL &&
 	    ev->data != NULL && (strstr(ev->data, "\"author_kind\":\"agent\"") != NULL ||
@@ -951,6 +951,8 @@ ch_dispatcher(void *arg)
 			channels_webhook_enqueue(s, j->ws, j->type, j->data, now);
 			if (strcmp(j->type, "conversation.handoff") == 0 && j->conv[0])
 				channels_oncall_handoff(s, j->ws, j->conv, now);
+			if (strcmp(j->type, "notification.created") == 0) /* collab: mention e-mails */
+				channels_notify_mail_event(s, j->ws, j->data, now);
 			ch_job_free(j);
 		}
 		channels_webhook_run(s, now);

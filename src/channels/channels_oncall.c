@@ -71,38 +71,14 @@ channels_oncall_who(struct store *s, const char *ws, const char *role, int64_t n
 	return best;
 }
 
-err_t
-channels_notify(struct store *s, const char *ws, const char *member_id, const char *kind, const char *conv_id,
-    const char *text, int64_t now)
+/* Queue a notification by e-mail too, unless the member turned its kind off
+ * (member_prefs.email) or the workspace has no mailbox. */
+static void
+notify_mail(struct store *s, const char *ws, const char *member_id, const char *kind, const char *conv_id,
+    const char *text, int64_t id, int64_t now)
 {
-	json_t *row = json_pack("{s:s,s:s,s:s,s:s?,s:s,s:I}", "workspace_id", ws, "member_id", member_id, "kind", kind,
-	    "conversation_id", conv_id, "text", text, "created_at", (json_int_t)now);
-	json_t *prefs = NULL, *m = NULL, *mb = NULL, *want;
-	struct inbox_tx tx;
-	int64_t id;
-	err_t err;
+	json_t *prefs = ST(s, member_prefs_get, ws, member_id), *m = NULL, *mb = NULL, *want;
 
-	err = inbox_tx_begin(&tx, s);
-	if (err)
-		goto out;
-	id = ST(s, notification_add, row);
-	if (id < 0) {
-		inbox_tx_abort(&tx);
-		err = ERR_STORE;
-		goto out;
-	}
-	json_object_set_new(row, "id", json_integer(id));
-	err = inbox_tx_event(&tx, ws, NULL, 1, "notification.created",
-	    json_pack("{s:o}", "notification", jsonx_present(json_deep_copy(row))));
-	if (err) {
-		inbox_tx_abort(&tx);
-		goto out;
-	}
-	err = inbox_tx_commit(&tx);
-	if (err)
-		goto out;
-	/* By e-mail too, unless the member turned this kind off. */
-	prefs = ST(s, member_prefs_get, ws, member_id);
 	want = json_object_get(json_object_get(prefs, "email"), kind);
 	m = ST(s, member_get, ws, member_id);
 	mb = ST(s, mailbox_get, ws);
@@ -124,11 +100,56 @@ channels_notify(struct store *s, const char *ws, const char *member_id, const ch
 		json_decref(e);
 		free(raw);
 	}
-out:
-	json_decref(row);
 	json_decref(prefs);
 	json_decref(m);
 	json_decref(mb);
+}
+
+/* collab (issue 4): @mention notifications are made by the inbox in the
+ * message's transaction; their e-mail copy is sent from here. */
+void
+channels_notify_mail_event(struct store *s, const char *ws, const char *data, int64_t now)
+{
+	json_t *d = json_loads(data, 0, NULL), *n = json_object_get(d, "notification");
+	const char *kind = jsonx_str(n, "kind"), *member = jsonx_str(n, "member_id"), *text = jsonx_str(n, "text");
+
+	if (kind != NULL && strcmp(kind, "mention") == 0 && member != NULL && text != NULL)
+		notify_mail(s, ws, member, kind, jsonx_str(n, "conversation_id"), text, jsonx_int(n, "id", 0), now);
+	json_decref(d);
+}
+
+err_t
+channels_notify(struct store *s, const char *ws, const char *member_id, const char *kind, const char *conv_id,
+    const char *text, int64_t now)
+{
+	json_t *row = json_pack("{s:s,s:s,s:s,s:s?,s:s,s:I}", "workspace_id", ws, "member_id", member_id, "kind", kind,
+	    "conversation_id", conv_id, "text", text, "created_at", (json_int_t)now);
+	struct inbox_tx tx;
+	int64_t id;
+	err_t err;
+
+	err = inbox_tx_begin(&tx, s);
+	if (err)
+		goto out;
+	id = ST(s, notification_add, row);
+	if (id < 0) {
+		inbox_tx_abort(&tx);
+		err = ERR_STORE;
+		goto out;
+	}
+	json_object_set_new(row, "id", json_integer(id));
+	/* collab (issue 4): only the notified member's streams see it. */
+	err = inbox_tx_event_member(&tx, ws, NULL, member_id, "notification.created",
+	    json_pack("{s:o}", "notification", jsonx_present(json_deep_copy(row))));
+	if (err) {
+		inbox_tx_abort(&tx);
+		goto out;
+	}
+	err = inbox_tx_commit(&tx);
+	if (!err)
+		notify_mail(s, ws, member_id, kind, conv_id, text, id, now);
+out:
+	json_decref(row);
 	return err;
 }
 

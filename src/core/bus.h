@@ -17,6 +17,9 @@ struct bus_event {
 	int internal;                /* visible to members only */
 	const char *type;            /* e.g. "message.created" */
 	const char *data;            /* JSON object text */
+	/* ---- collab (issue 4) ---- */
+	const char *member_id;       /* only this member's streams see it, or NULL */
+	int ephemeral;               /* not stored (presence): no id, never replayed */
 };
 
 typedef void (*bus_fn)(void *ctx, const struct bus_event *ev);

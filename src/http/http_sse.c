@@ -67,12 +67,14 @@ sse_on_event(void *ctx, const struct bus_event *ev)
 	pthread_mutex_lock(&st->mu);
 	if (!st->ready) {
 		st->pending = 1;
-	} else if (!st->closed && ev->id > st->hwm) {
+	} else if (!st->closed && (ev->id > st->hwm || ev->ephemeral)) {
+		/* collab (issue 4): ephemeral events (presence) have no id and no replay. */
 		if (st->q.len - st->off > SSE_QUEUE_MAX ||
-		    api_sse_format(&st->q, ev->id, ev->type, ev->data)) {
+		    api_sse_format(&st->q, ev->ephemeral ? 0 : ev->id, ev->type, ev->data)) {
 			st->closed = 1; /* too slow: it will reconnect and replay */
 		}
-		st->hwm = ev->id;
+		if (!ev->ephemeral)
+			st->hwm = ev->id;
 		sse_wake(st);
 	}
 	pthread_mutex_unlock(&st->mu);

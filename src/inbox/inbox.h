@@ -84,6 +84,10 @@ void inbox_tx_abort(struct inbox_tx *tx);
 /* Record an event (stored now, published at commit). conv may be NULL. data is stolen. */
 err_t inbox_tx_event(struct inbox_tx *tx, const char *ws, const json_t *conv, int internal,
     const char *type, json_t *data);
+/* ---- collab (issue 4) ---- */
+/* Like inbox_tx_event, internal, and seen only by the streams of member_id. */
+err_t inbox_tx_event_member(struct inbox_tx *tx, const char *ws, const json_t *conv,
+    const char *member_id, const char *type, json_t *data);
 /* View a stored event row as a bus event (pointers into row). */
 void inbox_event_view(const json_t *row, struct bus_event *ev);
 err_t inbox_tx_timeline(struct inbox_tx *tx, const char *conv_id, const char *kind,
@@ -289,6 +293,35 @@ void inbox_stale_mark(struct store *s, const char *ws, json_t *convs, int64_t no
  * told): the notice row, a timeline entry and an audit row. due is a row of
  * the store's stale_due. */
 err_t inbox_stale_record(struct store *s, const json_t *due, const char *member_id, int64_t now);
+/* ---- collaboration: presence and mentions (inbox_collab.c, issue 4) ---- */
+
+/* A member's presence in a conversation: state is viewing, typing (agents and
+ * up; note: an internal note, which the visitor is not told about) or left.
+ * out (may be NULL) gets {conversation_id, members:[{id,name,state,note}],
+ * visitor_typing}. Changes are published as ephemeral bus events. */
+err_t inbox_presence_set(struct store *s, const struct principal *p, const char *conv_id,
+    const char *state, int note, json_t **out, struct errinfo *ei);
+json_t *inbox_presence_get(struct store *s, const struct principal *p, const char *conv_id,
+    struct errinfo *ei);
+/* The visitor typing (or stopping); members see it in conversation.presence. */
+err_t inbox_presence_visitor_typing(struct store *s, const struct principal *p,
+    const char *conv_id, int typing, struct errinfo *ei);
+/* Members named by @mentions in body who may see conv: [{id, name}] (new). */
+json_t *inbox_mentions_find(struct store *s, const char *ws, const json_t *conv,
+    const char *author_id, const char *body);
+/* Inside the message's transaction: a notification and a member-only event each. */
+err_t inbox_mentions_notify_tx(struct inbox_tx *tx, const struct principal *p, const json_t *conv,
+    int64_t msg_id, int internal, const json_t *mentions);
+/* The first word of a display name (what the visitor sees), or NULL. */
+const char *inbox_first_name(const char *name, char out[64]);
+/* Saved views of the calling member and saved replies of the workspace:
+ * create (id <= 0) or change, with validation and an audit row. */
+err_t inbox_view_save(struct store *s, const struct principal *p, int64_t id, const json_t *req,
+    json_t **out, struct errinfo *ei);
+err_t inbox_view_delete(struct store *s, const struct principal *p, int64_t id, struct errinfo *ei);
+err_t inbox_reply_save(struct store *s, const struct principal *p, int64_t id, const json_t *req,
+    json_t **out, struct errinfo *ei);
+err_t inbox_reply_delete(struct store *s, const struct principal *p, int64_t id, struct errinfo *ei);
 
 #define BODY_MAX (64 * 1024)
 

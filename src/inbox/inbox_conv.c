@@ -254,7 +254,8 @@ inbox_msg_post(struct store *s, const struct principal *p, const char *conv_id,
 	const char *reason = jsonx_str(extra, "handoff_reason");
 	struct inbox_tx tx;
 	json_t *conv = NULL, *m = NULL, *fields = NULL, *row = NULL, *cit;
-	char actor[128], hash[65], *preview = NULL;
+	json_t *mentions = NULL; /* collab (issue 4) */
+	char actor[128], hash[65], *preview = NULL, first[64];
 	int64_t now = util_now_ms(), mid;
 	int run_agent = 0, is_human;
 	err_t err;
@@ -298,6 +299,9 @@ inbox_msg_post(struct store *s, const struct principal *p, const char *conv_id,
 		json_object_set(m, "citations", cit);
 	if (reason != NULL)
 		json_object_set_new(m, "handoff_reason", json_string(reason));
+	/* collab (issue 4): the visitor sees a member's first name on replies. */
+	if (is_human && p->kind == P_MEMBER && inbox_first_name(p->name, first) != NULL)
+		json_object_set_new(m, "author_name", json_string(first));
 	mid = ST(s, msg_add, m);
 	if (mid < 0) {
 		err = err_set(ei, ERR_STORE, "could not store the message");
@@ -370,6 +374,11 @@ inbox_msg_post(struct store *s, const struct principal *p, const char *conv_id,
 	if (!err)
 		err = conv_apply(&tx, ws, conv_id, fields,
 		    reason != NULL ? "conversation.handoff" : "conversation.updated", NULL);
+	/* collab (issue 4): @mentions notify the members named, in this transaction. */
+	if (!err && is_human) {
+		mentions = inbox_mentions_find(s, ws, conv, p->kind == P_MEMBER ? p->id : NULL, body);
+		err = inbox_mentions_notify_tx(&tx, p, conv, mid, internal, mentions);
+	}
 	if (err)
 		goto fail_store;
 	err = inbox_tx_commit(&tx);
@@ -377,8 +386,11 @@ inbox_msg_post(struct store *s, const struct principal *p, const char *conv_id,
 		err_set(ei, err, "could not store the message");
 		goto out_noabort;
 	}
-	if (msg_out != NULL)
+	if (msg_out != NULL) {
 		*msg_out = conv_msg_view(row);
+		if (is_human) /* collab: who was mentioned */
+			json_object_set(*msg_out, "mentions", mentions);
+	}
 	if (run_agent && conv_agent_hook != NULL)
 		conv_agent_hook(ws, conv_id, mid);
 	goto out_noabort;
@@ -391,6 +403,7 @@ out_noabort:
 	json_decref(m);
 	json_decref(row);
 	json_decref(fields);
+	json_decref(mentions);
 	free(preview);
 	return err;
 }

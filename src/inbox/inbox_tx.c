@@ -23,6 +23,8 @@ inbox_event_view(const json_t *e, struct bus_event *ev)
 	ev->internal = (int)jsonx_int(e, "internal", 0);
 	ev->type = jsonx_str(e, "type");
 	ev->data = jsonx_str(e, "data");
+	ev->member_id = jsonx_str(e, "member_id");
+	ev->ephemeral = 0;
 }
 
 err_t
@@ -73,9 +75,9 @@ inbox_tx_commit(struct inbox_tx *tx)
 	return err;
 }
 
-err_t
-inbox_tx_event(struct inbox_tx *tx, const char *ws, const json_t *conv, int internal,
-    const char *type, json_t *data)
+static err_t
+tx_event(struct inbox_tx *tx, const char *ws, const json_t *conv, int internal,
+    const char *member_id, const char *type, json_t *data)
 {
 	json_t *e;
 	char *txt;
@@ -87,6 +89,8 @@ inbox_tx_event(struct inbox_tx *tx, const char *ws, const json_t *conv, int inte
 	e = json_pack("{s:s,s:s?,s:s?,s:i,s:s,s:s,s:I}", "workspace_id", ws, "conversation_id",
 	    conv ? jsonx_str(conv, "id") : NULL, "site", conv ? jsonx_str(conv, "site") : NULL,
 	    "internal", internal, "type", type, "data", txt, "created_at", (json_int_t)util_now_ms());
+	if (member_id != NULL)
+		json_object_set_new(e, "member_id", json_string(member_id));
 	free(txt);
 	id = ST(tx->s, event_add, e);
 	if (id < 0) {
@@ -96,6 +100,21 @@ inbox_tx_event(struct inbox_tx *tx, const char *ws, const json_t *conv, int inte
 	json_object_set_new(e, "id", json_integer(id));
 	json_array_append_new(tx->events, e);
 	return ERR_OK;
+}
+
+err_t
+inbox_tx_event(struct inbox_tx *tx, const char *ws, const json_t *conv, int internal,
+    const char *type, json_t *data)
+{
+	return tx_event(tx, ws, conv, internal, NULL, type, data);
+}
+
+/* ---- collab (issue 4): an event only one member's streams see ---- */
+err_t
+inbox_tx_event_member(struct inbox_tx *tx, const char *ws, const json_t *conv,
+    const char *member_id, const char *type, json_t *data)
+{
+	return tx_event(tx, ws, conv, 1, member_id, type, data);
 }
 
 err_t

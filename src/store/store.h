@@ -251,6 +251,28 @@ struct store_ops {
 	json_t *(*stale_due)(struct store *s, int64_t now, int limit);
 	/* Record a stale notice (insert or bump the count). */
 	err_t (*stale_put)(struct store *s, json_t *row);
+	/* ---- collab: read markers, saved views, saved replies (issue 4) ---- */
+	/* Move the member's read marker of a conversation forward to msg_id. */
+	err_t (*read_mark)(struct store *s, const char *ws, const char *member_id, const char *conv_id,
+	    int64_t msg_id, int64_t now);
+	/* {conversation_id: n}: messages after the marker written by someone else,
+	 * for the ids of the array conv_ids (ids with none are absent). */
+	json_t *(*unread_counts)(struct store *s, const char *ws, const char *member_id, json_t *conv_ids);
+	int64_t (*msg_last_id)(struct store *s, const char *ws, const char *conv_id);
+	int64_t (*view_create)(struct store *s, json_t *v);
+	json_t *(*view_list)(struct store *s, const char *ws, const char *member_id);
+	json_t *(*view_get)(struct store *s, const char *ws, const char *member_id, int64_t id);
+	/* name and filters may be NULL (unchanged). */
+	err_t (*view_update)(struct store *s, const char *ws, const char *member_id, int64_t id,
+	    const char *name, json_t *filters, int64_t now);
+	err_t (*view_delete)(struct store *s, const char *ws, const char *member_id, int64_t id);
+	int64_t (*reply_create)(struct store *s, json_t *r);
+	json_t *(*reply_list)(struct store *s, const char *ws);
+	json_t *(*reply_get)(struct store *s, const char *ws, int64_t id);
+	err_t (*reply_update)(struct store *s, const char *ws, int64_t id, json_t *fields);
+	err_t (*reply_delete)(struct store *s, const char *ws, int64_t id);
+	/* Returns how many were unread, or -1. */
+	int64_t (*notification_read_all)(struct store *s, const char *ws, const char *member_id, int64_t now);
 };
 
 struct store {

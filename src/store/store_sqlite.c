@@ -1199,6 +1199,21 @@ static const struct store_ops sq_ops = {
 	.dup_background = sq_dup_background,
 	.stale_due = sq_stale_due,
 	.stale_put = sq_stale_put,
+	/* ---- collab (issue 4): store_sqlite_collab.c ---- */
+	.read_mark = sq_read_mark,
+	.unread_counts = sq_unread_counts,
+	.msg_last_id = sq_msg_last_id,
+	.view_create = sq_view_create,
+	.view_list = sq_view_list,
+	.view_get = sq_view_get,
+	.view_update = sq_view_update,
+	.view_delete = sq_view_delete,
+	.reply_create = sq_reply_create,
+	.reply_list = sq_reply_list,
+	.reply_get = sq_reply_get,
+	.reply_update = sq_reply_update,
+	.reply_delete = sq_reply_delete,
+	.notification_read_all = sq_notification_read_all,
 };
 
 struct store *

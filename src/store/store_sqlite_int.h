@@ -125,5 +125,22 @@ json_t *sq_dup_answered(struct store *s, const char *ws, int64_t after_id, int l
 json_t *sq_dup_background(struct store *s, const char *ws, int limit);
 json_t *sq_stale_due(struct store *s, int64_t now, int limit);
 err_t sq_stale_put(struct store *s, json_t *row);
+/* store_sqlite_collab.c: read markers, saved views and replies (issue 4). */
+err_t sq_read_mark(struct store *s, const char *ws, const char *member_id, const char *conv_id,
+    int64_t msg_id, int64_t now);
+json_t *sq_unread_counts(struct store *s, const char *ws, const char *member_id, json_t *conv_ids);
+int64_t sq_msg_last_id(struct store *s, const char *ws, const char *conv_id);
+int64_t sq_view_create(struct store *s, json_t *v);
+json_t *sq_view_list(struct store *s, const char *ws, const char *member_id);
+json_t *sq_view_get(struct store *s, const char *ws, const char *member_id, int64_t id);
+err_t sq_view_update(struct store *s, const char *ws, const char *member_id, int64_t id, const char *name,
+    json_t *filters, int64_t now);
+err_t sq_view_delete(struct store *s, const char *ws, const char *member_id, int64_t id);
+int64_t sq_reply_create(struct store *s, json_t *r);
+json_t *sq_reply_list(struct store *s, const char *ws);
+json_t *sq_reply_get(struct store *s, const char *ws, int64_t id);
+err_t sq_reply_update(struct store *s, const char *ws, int64_t id, json_t *fields);
+err_t sq_reply_delete(struct store *s, const char *ws, int64_t id);
+int64_t sq_notification_read_all(struct store *s, const char *ws, const char *member_id, int64_t now);
 
 #endif

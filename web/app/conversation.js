@@ -1,20 +1,30 @@
 // conversation.js: one conversation: history with the agent's confidence and
 // sources, the handoff banner, claim/assign/status/tags, the composer with
 // internal notes, @mentions and saved replies, and the event timeline.
+// Presence: a heartbeat says "viewing" while the view is open (every 10 s;
+// the server forgets after 30 s), "typing" while the composer is being
+// written in, and "left" on close; the bar under the header shows who else
+// is here. Opening the thread and new messages while it is open move the
+// member's read marker on the server.
 import { h, clear, when, ago, toast, store, pct, STATUS_LABEL, REASONS, initials, handleOf } from './util.js';
-import { get, post, del } from './api.js';
+import { get, post, patch, del } from './api.js';
 import { mountAids } from './aids.js'; // suggest: suggested tags and "answered in #N"
+
+const HEARTBEAT_MS = 10000;
+const TYPING_RESEND_MS = 3000;
+const TYPING_IDLE_MS = 4000;
 
 const AUTHOR = { visitor: 'Visitor', agent: 'Agent', member: 'Team', system: 'System' };
 
 export function mountConversation(el, app, id, hooks) {
-	const st = { conv: null, msgs: [], timeline: [], tab: 'messages', tags: [], destroyed: false, mode: 'reply' };
+	const st = { conv: null, msgs: [], timeline: [], tab: 'messages', tags: [], destroyed: false, mode: 'reply', replies: [], presence: null };
 	const head = h('div', { class: 'conv-head' });
+	const presenceBar = h('div', { class: 'presence', id: 'presence', role: 'status', 'aria-live': 'polite', hidden: true });
 	const banner = h('div', { class: 'banner-slot' });
 	const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Conversation sections' });
 	const body = h('div', { class: 'conv-body', id: 'conv-body', tabindex: '-1' });
 	const composer = h('div', { class: 'composer-slot' });
-	clear(el, h('div', { class: 'conv-view' }, head, banner, tabs, body, composer));
+	clear(el, h('div', { class: 'conv-view' }, head, presenceBar, banner, tabs, body, composer));
 	const dialog = h('dialog', { class: 'passage-dialog', 'aria-labelledby': 'passage-title' });
 	document.body.appendChild(dialog);
 	const aidsSlot = h('div', { class: 'aids-slot' }); banner.after(aidsSlot); // suggest
@@ -25,13 +35,18 @@ export function mountConversation(el, app, id, hooks) {
 			const [conv, msgs] = await Promise.all([get('/conversations/' + id), get('/conversations/' + id + '/messages')]);
 			if (st.destroyed) return;
 			st.conv = conv;
-			st.msgs = msgs.items || [];
+			// Keep live messages that arrived while loading.
+			const got = msgs.items || [];
+			st.msgs = got.concat(st.msgs.filter((x) => !got.some((y) => y.id === x.id))).sort((x, y) => x.id - y.id);
 			hooks.onConv(conv);
 			renderAll();
 			scrollEnd();
 			loadTimeline();
+			markRead();
+			say('viewing');
 			if (!st.tags.length) get('/tags').then((r) => { st.tags = r.items || []; renderHead(); }).catch(() => {});
 		} catch (ex) {
+			clearInterval(pres.beat);
 			clear(el, h('div', { class: 'placeholder' }, h('h2', null, 'This conversation cannot be opened'), h('p', { class: 'muted', text: ex.message })));
 		}
 	}
@@ -43,6 +58,67 @@ export function mountConversation(el, app, id, hooks) {
 	}
 
 	function renderAll() { renderHead(); renderBanner(); renderTabs(); renderBody(); renderComposer(); }
+
+	/* ----- presence: heartbeat, typing, and who else is here ----- */
+	const pres = { state: 'viewing', note: false, lastSent: 0, idle: null, beat: null };
+	async function say(state) {
+		if (st.destroyed && state !== 'left') return;
+		if (state === 'typing' && !app.canWrite()) return;
+		pres.state = state === 'left' ? 'viewing' : state;
+		pres.lastSent = Date.now();
+		// Typing a note is shown to the team only, never to the visitor.
+		pres.note = state === 'typing' && st.mode === 'note';
+		try {
+			const r = await post('/conversations/' + id + '/presence', { state, note: pres.note });
+			if (state !== 'left' && !st.destroyed) renderPresence(r);
+		} catch { /* presence is best effort */ }
+	}
+	pres.beat = setInterval(() => { if (document.visibilityState === 'visible') say(pres.state); }, HEARTBEAT_MS);
+	function typed() {
+		if (pres.state !== 'typing' || pres.note !== (st.mode === 'note') || Date.now() - pres.lastSent > TYPING_RESEND_MS) say('typing');
+		clearTimeout(pres.idle);
+		pres.idle = setTimeout(() => say('viewing'), TYPING_IDLE_MS);
+	}
+	function renderPresence(p) {
+		if (p) st.presence = p;
+		p = st.presence;
+		if (!p) return;
+		const others = (p.members || []).filter((m) => m.id !== app.me.id);
+		const typing = others.filter((m) => m.state === 'typing');
+		const viewing = others.filter((m) => m.state !== 'typing');
+		const names = (list) => list.map((m) => m.name.split(' ')[0]).join(', ').replace(/, ([^,]*)$/, ' and $1');
+		const parts = [];
+		const what = typing.every((m) => m.note) ? ' a note' : '';
+		if (typing.length) parts.push(h('span', { class: 'presence-typing', id: 'presence-typing' }, `${names(typing)} ${typing.length > 1 ? 'are' : 'is'} typing${what}`, h('span', { class: 'dots', 'aria-hidden': 'true' }, '…')));
+		if (viewing.length) parts.push(h('span', { class: 'presence-viewing', id: 'presence-viewing', text: `${names(viewing)} ${viewing.length > 1 ? 'are' : 'is'} viewing` }));
+		if (p.visitor_typing) parts.push(h('span', { class: 'presence-typing presence-visitor', id: 'presence-visitor', text: 'The visitor is typing…' }));
+		presenceBar.hidden = !others.length && !p.visitor_typing;
+		clear(presenceBar,
+			others.length ? h('span', { class: 'presence-avatars', 'aria-hidden': 'true' }, others.map((m) => h('span', {
+				class: 'avatar avatar-sm' + (m.state === 'typing' ? ' avatar-typing' : ''), title: `${m.name} is ${m.state}`, text: initials(m.name),
+			}))) : null,
+			parts);
+	}
+
+	/* ----- read marker (unread state per member lives on the server) ----- */
+	let readTimer = null;
+	function markRead() {
+		clearTimeout(readTimer);
+		readTimer = setTimeout(async () => {
+			if (st.destroyed || document.visibilityState !== 'visible') return;
+			try { await post('/conversations/' + id + '/read', {}); if (hooks.onRead) hooks.onRead(id); } catch { /* stays unread */ }
+		}, 300);
+	}
+	function onVisible() { if (document.visibilityState === 'visible' && !st.destroyed) { markRead(); say(pres.state); } }
+	document.addEventListener('visibilitychange', onVisible);
+	// Closing the tab: say "left" with a request that outlives the page.
+	function onPageHide() {
+		try {
+			fetch('/api/v1/conversations/' + id + '/presence', { method: 'POST', keepalive: true, credentials: 'same-origin',
+				headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': app.me.csrf_token }, body: JSON.stringify({ state: 'left' }) });
+		} catch { /* the server forgets in 30 s anyway */ }
+	}
+	window.addEventListener('pagehide', onPageHide);
 
 	/* ----- header: who, context, assignee, status actions, tags ----- */
 	async function act(path, payload, okMsg) {
@@ -230,8 +306,51 @@ export function mountConversation(el, app, id, hooks) {
 			h('time', { datetime: t.created_at, text: when(t.created_at) }))));
 	}
 
+	/* ----- saved replies (the workspace's, on the server) ----- */
+	async function loadReplies() {
+		try {
+			st.replies = (await get('/saved-replies')).items || [];
+			// Move replies this browser saved before they lived on the server, once.
+			const oldKey = 'baton.replies.' + app.me.workspace.id, old = store.get(oldKey, []);
+			if (old.length && app.canWrite()) {
+				for (const r of old) {
+					if (!st.replies.some((x) => x.title === r.title)) {
+						try { st.replies.push(await post('/saved-replies', { title: r.title, body: r.body })); } catch { /* keep going */ }
+					}
+				}
+				store.set(oldKey, []);
+			}
+			if (!st.destroyed && !composer.querySelector('textarea:focus')) renderComposer();
+			else if (!st.destroyed) fillReplies();
+		} catch { /* no saved replies shown */ }
+	}
+	function fillReplies() {
+		const sel = composer.querySelector('#saved-replies');
+		if (!sel) return;
+		clear(sel, h('option', { value: '' }, st.replies.length ? 'Saved replies…' : 'No saved replies yet'),
+			st.replies.map((r) => h('option', { value: String(r.id) }, r.title)));
+	}
+
+	// The team's saved replies, with a delete button each (agents and up).
+	function manageReplies() {
+		const rows = () => st.replies.map((r) => h('li', { class: 'reply-row' },
+			h('div', null, h('strong', { text: r.title }), h('p', { class: 'muted small', text: r.body.slice(0, 160) })),
+			h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': 'Delete saved reply ' + r.title, onclick: async () => {
+				try { await del('/saved-replies/' + r.id); } catch (ex) { toast(ex.message, 'error'); return; }
+				st.replies = st.replies.filter((x) => x.id !== r.id);
+				clear(list, rows());
+				fillReplies();
+				if (!st.replies.length) dialog.close();
+			} }, 'Delete')));
+		const list = h('ul', { class: 'reply-list' }, rows());
+		clear(dialog, h('h2', { id: 'passage-title', text: 'Saved replies' }),
+			h('p', { class: 'muted', text: 'Shared by the whole team. Save a new one with “Save as reply” under the composer.' }),
+			list,
+			h('form', { method: 'dialog', class: 'dialog-actions' }, h('button', { class: 'btn btn-primary', value: 'close' }, 'Close')));
+		dialog.showModal();
+	}
+
 	/* ----- composer ----- */
-	const repliesKey = 'baton.replies.' + app.me.workspace.id;
 	function renderComposer() {
 		const c = st.conv;
 		if (!app.canWrite()) {
@@ -245,23 +364,27 @@ export function mountConversation(el, app, id, hooks) {
 		const picker = h('ul', { class: 'mention-picker', role: 'listbox', hidden: true, 'aria-label': 'Mention a teammate' });
 		const modeBtn = (key, label) => h('button', { type: 'button', role: 'radio', 'aria-checked': String(st.mode === key), class: 'seg' + (st.mode === key ? ' seg-on' : ''), id: 'mode-' + key,
 			onclick: () => { st.mode = key; const v = ta.value; renderComposer(); const t2 = composer.querySelector('textarea'); t2.value = v; t2.focus(); } }, label);
-		const saved = store.get(repliesKey, []);
 		const savedSel = h('select', { 'aria-label': 'Insert a saved reply', class: 'saved-replies', id: 'saved-replies' },
-			h('option', { value: '' }, saved.length ? 'Saved replies…' : 'No saved replies yet'),
-			saved.map((r, i) => h('option', { value: String(i) }, r.title)));
+			h('option', { value: '' }, st.replies.length ? 'Saved replies…' : 'No saved replies yet'),
+			st.replies.map((r) => h('option', { value: String(r.id) }, r.title)));
 		savedSel.addEventListener('change', () => {
-			const r = saved[Number(savedSel.value)];
+			const r = st.replies.find((x) => String(x.id) === savedSel.value);
 			if (r) { ta.value = ta.value ? ta.value + '\n' + r.body : r.body; ta.focus(); }
 			savedSel.value = '';
 		});
-		const saveBtn = h('button', { type: 'button', class: 'btn btn-ghost btn-small', title: 'Save the text in the box as a saved reply', onclick: () => {
+		const saveBtn = h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'save-reply', title: 'Save the text in the box as a saved reply for the whole team', onclick: async () => {
 			const body = ta.value.trim();
 			if (!body) { toast('Write the reply first, then save it.', 'info'); return; }
 			const title = body.split('\n')[0].slice(0, 40);
-			store.set(repliesKey, [...store.get(repliesKey, []), { title, body }]);
-			toast(`Saved reply “${title}”.`, 'ok');
+			const same = st.replies.find((x) => x.title === title);
+			try {
+				const r = same ? await patch('/saved-replies/' + same.id, { body }) : await post('/saved-replies', { title, body });
+				st.replies = st.replies.filter((x) => x.id !== r.id).concat([r]).sort((a, b) => a.title.localeCompare(b.title));
+				toast(same ? `Updated the saved reply “${title}”.` : `Saved reply “${title}” for the team.`, 'ok');
+			} catch (ex) { toast(ex.message, 'error'); return; }
 			const v = ta.value; renderComposer(); composer.querySelector('textarea').value = v;
 		} }, 'Save as reply');
+		const manageBtn = st.replies.length ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'manage-replies', onclick: manageReplies }, 'Manage') : null;
 		const send = h('button', { type: 'submit', class: 'btn ' + (st.mode === 'note' ? 'btn-note' : 'btn-primary'), id: 'send' }, st.mode === 'note' ? 'Add note' : 'Send reply');
 		const hint = st.mode === 'reply' && c.mode === 'agent'
 			? 'Sending a reply takes over from the agent: it will stay silent in this thread.'
@@ -269,7 +392,7 @@ export function mountConversation(el, app, id, hooks) {
 		const form = h('form', { class: 'composer' + (st.mode === 'note' ? ' composer-note' : ''), 'aria-label': 'Composer' },
 			h('div', { class: 'composer-bar' },
 				h('div', { class: 'segmented', role: 'radiogroup', 'aria-label': 'Message type' }, modeBtn('reply', 'Reply'), modeBtn('note', 'Internal note')),
-				h('div', { class: 'composer-tools' }, savedSel, saveBtn)),
+				h('div', { class: 'composer-tools' }, savedSel, saveBtn, manageBtn)),
 			h('div', { class: 'composer-input' }, ta, picker),
 			h('div', { class: 'composer-foot' }, h('span', { class: 'muted small', text: hint + ' Ctrl+Enter sends.' }), send));
 		form.addEventListener('submit', async (e) => {
@@ -281,6 +404,9 @@ export function mountConversation(el, app, id, hooks) {
 				const m = await post('/conversations/' + id + '/messages', { body: text, internal: st.mode === 'note' });
 				addMsg(m);
 				ta.value = '';
+				clearTimeout(pres.idle);
+				say('viewing');
+				if (m.mentions && m.mentions.length) toast(`Notified ${m.mentions.map((x) => x.name).join(', ')}.`, 'ok');
 				refreshConv().catch(() => {});
 			} catch (ex) {
 				toast(ex.message, 'error');
@@ -312,7 +438,7 @@ export function mountConversation(el, app, id, hooks) {
 			picker.hidden = true;
 			if (st.mode !== 'note') { st.mode = 'note'; const v = ta.value; renderComposer(); const t2 = composer.querySelector('textarea'); t2.value = v; t2.focus(); toast('Mentions go in internal notes; switched to a note.', 'info'); }
 		}
-		ta.addEventListener('input', renderPicker);
+		ta.addEventListener('input', () => { renderPicker(); if (ta.value.trim()) typed(); });
 		ta.addEventListener('keydown', (e) => {
 			if (!picker.hidden && cands.length) {
 				if (e.key === 'ArrowDown') { pick = (pick + 1) % cands.length; renderPicker(); e.preventDefault(); return; }
@@ -328,6 +454,8 @@ export function mountConversation(el, app, id, hooks) {
 	function addMsg(m) {
 		if (!m || st.msgs.some((x) => x.id === m.id)) return;
 		st.msgs.push(m);
+		if (!st.conv) return; // still loading: rendered with the rest
+		if (m.author_id !== app.me.id) markRead();
 		st.msgs.sort((a, b) => a.id - b.id);
 		if (st.tab === 'messages') {
 			const near = body.scrollHeight - body.scrollTop - body.clientHeight < 120;
@@ -338,9 +466,13 @@ export function mountConversation(el, app, id, hooks) {
 	function scrollEnd() { body.scrollTop = body.scrollHeight; }
 
 	load();
+	loadReplies();
+	// Members may have joined since login: the @ picker and names need them.
+	get('/members').then((r) => { if (r && r.items) app.members = r.items; }).catch(() => {});
 	return {
 		onEvent(type, d) {
 			aids.onEvent(type, d); // suggest
+			if (type === 'conversation.presence' && d.conversation_id === id) { renderPresence(d); return; }
 			if (type === 'message.created' && d.conversation_id === id) addMsg(d.message);
 			if (d.conversation && d.conversation.id === id) {
 				st.conv = { ...st.conv, ...d.conversation, tags: st.conv ? st.conv.tags : [] };
@@ -354,6 +486,15 @@ export function mountConversation(el, app, id, hooks) {
 				loadTimeline();
 			}
 		},
-		destroy() { st.destroyed = true; dialog.remove(); },
+		destroy() {
+			st.destroyed = true;
+			dialog.remove();
+			clearInterval(pres.beat);
+			clearTimeout(pres.idle);
+			clearTimeout(readTimer);
+			document.removeEventListener('visibilitychange', onVisible);
+			window.removeEventListener('pagehide', onPageHide);
+			say('left');
+		},
 	};
 }

@@ -1,7 +1,7 @@
 // inbox.js: the three-pane inbox. Left: views and filters. Middle: the live
 // conversation list (or search results). Right: the open conversation.
 import { h, clear, ago, toast, store, snippet, STATUS_LABEL, reasonText, initials } from './util.js';
-import { get, qs } from './api.js';
+import { get, post, del, qs } from './api.js';
 import { mountConversation } from './conversation.js';
 
 const BUILTIN_VIEWS = [
@@ -14,19 +14,10 @@ const BUILTIN_VIEWS = [
 ];
 const FILTER_KEYS = ['status', 'mode', 'assignee', 'channel', 'site', 'tags_any', 'created_after', 'created_before'];
 
-// Unread state per member, kept in this browser (the server has no read-state API yet).
-function seenKey(app) { return 'baton.seen.' + app.me.id; }
-function isUnread(app, c) {
-	const seen = store.get(seenKey(app), {});
-	return !seen[c.id] || Date.parse(c.updated_at) > seen[c.id];
-}
-export function markSeen(app, c) {
-	const seen = store.get(seenKey(app), {});
-	seen[c.id] = Math.max(seen[c.id] || 0, Date.parse(c.updated_at) || Date.now());
-	const keys = Object.keys(seen);
-	if (keys.length > 2000) keys.slice(0, keys.length - 2000).forEach((k) => delete seen[k]);
-	store.set(seenKey(app), seen);
-}
+// Unread state is the server's, per member: each conversation row carries
+// `unread` (messages after my read marker that someone else wrote); live
+// messages add to it here until the thread is opened.
+function isUnread(c) { return (c.unread || 0) > 0; }
 
 // Does a conversation pass the current filters? (Used for live updates.)
 function matches(app, f, c) {
@@ -47,8 +38,9 @@ function matches(app, f, c) {
 }
 
 export function mountInbox(el, app, parts) {
-	const viewsKey = 'baton.views.' + app.me.id;
+	const viewsKey = 'baton.views.' + app.me.id; // views saved in this browser before they lived on the server
 	const st = {
+		saved: [],            // the member's saved views, from GET /views: {id: 'sv<n>', sid, name, f}
 		view: store.get('baton.view.' + app.me.id, 'needs'),
 		f: {},
 		items: [],
@@ -59,8 +51,7 @@ export function mountInbox(el, app, parts) {
 		conv: null,
 		tags: [],
 	};
-	const sv = store.get(viewsKey, []).find((v) => v.id === st.view);
-	st.f = { ...((BUILTIN_VIEWS.find((v) => v.id === st.view) || sv || BUILTIN_VIEWS[0]).f) };
+	st.f = { ...((BUILTIN_VIEWS.find((v) => v.id === st.view) || BUILTIN_VIEWS[0]).f) };
 
 	const left = h('aside', { class: 'pane pane-left', 'aria-label': 'Views and filters' });
 	const mid = h('section', { class: 'pane pane-mid', 'aria-label': 'Conversations' });
@@ -70,7 +61,7 @@ export function mountInbox(el, app, parts) {
 	/* ----- left: views and filters ----- */
 	const viewList = h('ul', { class: 'views', role: 'list' });
 	function renderViews() {
-		const saved = store.get(viewsKey, []);
+		const saved = st.saved;
 		const item = (v, removable) => h('li', null,
 			h('button', {
 				type: 'button', class: 'view' + (st.view === v.id ? ' active' : ''), 'aria-pressed': String(st.view === v.id),
@@ -78,7 +69,11 @@ export function mountInbox(el, app, parts) {
 			}, h('span', { text: v.name }), h('span', { class: 'view-count', 'data-view': v.id })),
 			removable ? h('button', {
 				type: 'button', class: 'view-x', 'aria-label': `Delete view ${v.name}`,
-				onclick: () => { store.set(viewsKey, store.get(viewsKey, []).filter((x) => x.id !== v.id)); renderViews(); },
+				onclick: async () => {
+					try { await del('/views/' + v.sid); } catch (ex) { toast(ex.message, 'error'); return; }
+					st.saved = st.saved.filter((x) => x.id !== v.id);
+					renderViews();
+				},
 			}, '×') : null);
 		clear(viewList,
 			BUILTIN_VIEWS.map((v) => item(v, false)),
@@ -146,12 +141,16 @@ export function mountInbox(el, app, parts) {
 		const name = h('input', { 'aria-label': 'View name', placeholder: 'Name this view', id: 'view-name' });
 		const ok = h('button', { type: 'submit', class: 'btn btn-primary btn-small' }, 'Save');
 		const form = h('form', { class: 'inline-form' }, name, ok);
-		form.addEventListener('submit', (e) => {
+		form.addEventListener('submit', async (e) => {
 			e.preventDefault();
 			if (!name.value.trim()) return;
-			const v = { id: 'v' + Date.now(), name: name.value.trim(), f: { ...st.f } };
-			store.set(viewsKey, [...store.get(viewsKey, []), v]);
+			let v;
+			try {
+				v = viewOf(await post('/views', { name: name.value.trim(), filters: { ...st.f } }));
+			} catch (ex) { toast(ex.message, 'error'); return; }
+			st.saved.push(v);
 			st.view = v.id;
+			store.set('baton.view.' + app.me.id, v.id);
 			box.remove();
 			renderViews();
 			toast(`Saved the view “${v.name}”.`, 'ok');
@@ -161,6 +160,22 @@ export function mountInbox(el, app, parts) {
 		name.focus();
 	}
 	clear(left, h('h2', { class: 'pane-title' }, 'Views'), viewList, filterForm);
+	function viewOf(r) { return { id: 'sv' + r.id, sid: r.id, name: r.name, f: r.filters || {} }; }
+	async function loadViews() {
+		try {
+			st.saved = ((await get('/views')).items || []).map(viewOf);
+			// Move views this browser saved before they lived on the server, once.
+			const old = store.get(viewsKey, []);
+			for (const v of old) {
+				if (st.saved.some((x) => x.name === v.name)) continue;
+				try { st.saved.push(viewOf(await post('/views', { name: v.name, filters: v.f || {} }))); } catch { /* keep going */ }
+			}
+			if (old.length) store.set(viewsKey, []);
+		} catch { st.saved = []; }
+		const sv = st.saved.find((v) => v.id === st.view);
+		renderViews();
+		if (sv) { st.f = { ...sv.f }; fillFilters(); load(); }
+	}
 	get('/tags').then((r) => {
 		st.tags = r.items || [];
 		for (const t of st.tags) ff.tags_any.appendChild(h('option', { value: String(t.id) }, (t.group_name ? t.group_name + ': ' : '') + t.name));
@@ -207,12 +222,12 @@ export function mountInbox(el, app, parts) {
 	}
 
 	function describeFilters() {
-		const v = BUILTIN_VIEWS.find((x) => x.id === st.view) || store.get(viewsKey, []).find((x) => x.id === st.view);
+		const v = BUILTIN_VIEWS.find((x) => x.id === st.view) || st.saved.find((x) => x.id === st.view);
 		return v ? v.name : Object.keys(st.f).length ? 'Filtered' : 'Everything';
 	}
 
 	function row(c, extra) {
-		const unread = isUnread(app, c) && c.id !== st.openId;
+		const unread = isUnread(c) && c.id !== st.openId;
 		const flagged = c.status === 'needs_human';
 		const who = c.contact_name || c.contact_email || 'Visitor';
 		const li = h('li', {
@@ -221,18 +236,31 @@ export function mountInbox(el, app, parts) {
 			'data-number': String(c.number),
 		},
 		h('div', { class: 'conv-top' },
-			unread ? h('span', { class: 'dot', title: 'Unread' }, h('span', { class: 'sr', text: 'Unread. ' })) : null,
+			unread ? h('span', { class: 'dot', title: `${c.unread} unread` }, h('span', { class: 'sr', text: `${c.unread} unread. ` })) : null,
 			h('span', { class: 'conv-who', text: who }),
 			h('span', { class: 'conv-num', text: '#' + c.number }),
 			h('time', { class: 'conv-time', datetime: c.updated_at, text: ago(c.updated_at) })),
 		h('div', { class: 'conv-mid' },
 			flagged ? h('span', { class: 'badge badge-alert', text: 'Needs a person' }) : h('span', { class: 'badge badge-' + c.status, text: STATUS_LABEL[c.status] || c.status }),
+			c.stale ? h('span', { class: 'badge badge-stale', title: 'Waiting on the team longer than the workspace limit', text: 'Stale' }) : null,
 			flagged && c.handoff_reason ? h('span', { class: 'reason', text: reasonText(c) }) : null,
 			c.site ? h('span', { class: 'chip', text: c.site }) : null,
-			c.assignee_id ? h('span', { class: 'avatar avatar-xs', title: 'Assigned to ' + app.memberName(c.assignee_id), text: initials(app.memberName(c.assignee_id)) }) : null),
+			c.assignee_id ? h('span', { class: 'avatar avatar-xs', title: 'Assigned to ' + app.memberName(c.assignee_id), text: initials(app.memberName(c.assignee_id)) }) : null,
+			presenceChip(c.id)),
 		extra || h('p', { class: 'conv-preview', text: c.preview || '' }));
 		li.addEventListener('click', () => open(c.id));
 		return li;
+	}
+
+	// Who else has a thread open (from conversation.presence events since this page loaded).
+	const here = new Map();
+	function presenceChip(cid) {
+		const others = (here.get(cid) || []).filter((m) => m.id !== app.me.id);
+		if (!others.length) return null;
+		const typing = others.some((m) => m.state === 'typing');
+		const label = others.map((m) => `${m.name} is ${m.state === 'typing' ? 'typing' : 'viewing'}`).join(', ');
+		return h('span', { class: 'chip chip-here' + (typing ? ' chip-typing' : ''), title: label, 'aria-label': label, 'data-here': String(others.length) },
+			others.map((m) => m.name.split(' ')[0]).join(', ') + (typing ? ' typing…' : ' here'));
 	}
 
 	function renderList() {
@@ -284,7 +312,8 @@ export function mountInbox(el, app, parts) {
 			return;
 		}
 		convView = mountConversation(right, app, id, {
-			onConv: (c) => { markSeen(app, c); upsert(c); },
+			onConv: (c) => upsert({ ...c, unread: 0 }),
+			onRead: (cid) => { const it = st.items.find((x) => x.id === cid); if (it && it.unread) { it.unread = 0; if (!st.results) renderList(); } },
 		});
 		renderList();
 	}
@@ -298,11 +327,33 @@ export function mountInbox(el, app, parts) {
 			st.items.unshift(merged);
 			st.items.sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
 		}
-		if (c.id === st.openId) markSeen(app, merged);
+		if (c.id === st.openId) merged.unread = 0;
 		if (!st.results) renderList();
 	}
 
 	app.listeners.add((type, d) => {
+		if (type === 'conversation.presence') {
+			here.set(d.conversation_id, d.members || []);
+			if (!(d.members || []).length) here.delete(d.conversation_id);
+			// Update the row in place: a re-render would take the keyboard focus away.
+			const li = list.querySelector(`.conv[data-id="${d.conversation_id}"] .conv-mid`);
+			if (li) {
+				const old = li.querySelector('.chip-here');
+				const chip = presenceChip(d.conversation_id);
+				if (old) old.remove();
+				if (chip) li.appendChild(chip);
+			}
+		}
+		// A message from someone else in a thread that is not open is unread.
+		if (type === 'message.created' && d.message && d.conversation_id !== st.openId && d.message.author_id !== app.me.id) {
+			const it = st.items.find((x) => x.id === d.conversation_id);
+			if (it) it.unread = (it.unread || 0) + 1;
+			else if (pendingUnread.size < 500) pendingUnread.set(d.conversation_id, (pendingUnread.get(d.conversation_id) || 0) + 1);
+		}
+		if (d.conversation && pendingUnread.has(d.conversation.id)) {
+			d = { ...d, conversation: { ...d.conversation, unread: pendingUnread.get(d.conversation.id) } };
+			pendingUnread.delete(d.conversation.id);
+		}
 		if (d.conversation) {
 			upsert(d.conversation);
 			if (type === 'conversation.handoff' || type === 'conversation.created') {
@@ -315,9 +366,12 @@ export function mountInbox(el, app, parts) {
 		if (convView) convView.onEvent(type, d);
 	});
 
+	const pendingUnread = new Map(); // unread counted before the row arrived
+
 	renderViews();
 	fillFilters();
 	load();
+	loadViews();
 	showConv(st.openId);
 
 	return {

@@ -1,6 +1,6 @@
 // main.js: boot, hash routing, login, invitation, the app shell and
 // in-app notifications. Screens live in inbox.js, knowledge.js, settings.js.
-import { h, clear, toast, store, reasonText, handleOf } from './util.js';
+import { h, clear, toast, store, reasonText, ago } from './util.js';
 import { get, post, setCsrf, events } from './api.js';
 import { mountInbox } from './inbox.js';
 import { mountKnowledge } from './knowledge.js';
@@ -139,8 +139,9 @@ function buildShell() {
 	bell.addEventListener('click', () => {
 		panel.hidden = !panel.hidden;
 		bell.setAttribute('aria-expanded', String(!panel.hidden));
-		if (!panel.hidden) renderNotifications(panel, bell);
+		if (!panel.hidden) renderNotifications(panel);
 	});
+	panel.addEventListener('keydown', (e) => { if (e.key === 'Escape') { panel.hidden = true; bell.setAttribute('aria-expanded', 'false'); bell.focus(); } });
 	const conn = h('span', { class: 'conn', id: 'conn', title: 'Live updates' });
 	const who = h('div', { class: 'who' },
 		h('span', { class: 'who-name', text: app.me.name || app.me.email }),
@@ -166,6 +167,7 @@ function buildShell() {
 	clear(root, h('a', { class: 'skip', href: '#screen' }, 'Skip to content'), header, main);
 	shell = { main, header, bell, panel, conn };
 	setConn(app.streamState);
+	updateBell();
 }
 
 function setConn(state) {
@@ -175,67 +177,128 @@ function setConn(state) {
 	shell.conn.textContent = state === 'live' ? 'Live' : state === 'reconnecting' ? 'Reconnecting…' : 'Connecting…';
 }
 
-/* ---------- notifications (handoffs and @mentions) ---------- */
+/* ---------- notifications (handoffs, @mentions, stale threads) ----------
+ * The list is the server's (GET /notifications: mentions, on-call handoffs and
+ * escalations), kept live by notification.created events that only reach this
+ * member, plus this session's alerts for every handoff and for stale threads
+ * (local: they have no read state on the server). */
 
-function notify(n) {
-	app.notifications.unshift({ ...n, at: Date.now(), read: false });
-	app.notifications = app.notifications.slice(0, 50);
+const ICON = { mention: '@', handoff: '!', escalation: '!!', stale: '⏱', assigned: '→' };
+
+function convOf(n) { return n.conversation_id || null; }
+
+function addNotification(n, alert) {
+	const key = n.id ? 's' + n.id : n.key;
+	if (app.notifications.some((x) => x.key === key)) return;
+	// A server handoff notice replaces this session's alert for the same thread.
+	if (n.id && n.kind === 'handoff') app.notifications = app.notifications.filter((x) => !(x.local && x.kind === 'handoff' && x.conversation_id === n.conversation_id));
+	app.notifications.unshift({ ...n, key });
+	app.notifications.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
+	app.notifications = app.notifications.slice(0, 100);
 	updateBell();
-	toast(n.text, 'alert', n.conv ? { label: 'Open', run: () => go('#/inbox/' + n.conv) } : null);
+	if (shell && !shell.panel.hidden) renderNotifications(shell.panel);
+	if (!alert) return;
+	const conv = convOf(n);
+	toast(n.text, 'alert', conv ? { label: 'Open', run: () => go('#/inbox/' + conv) } : null);
 	if ('Notification' in window && Notification.permission === 'granted' && document.visibilityState !== 'visible') {
 		try {
-			const bn = new Notification('Baton', { body: n.text, tag: n.conv || undefined });
-			bn.onclick = () => { window.focus(); if (n.conv) go('#/inbox/' + n.conv); };
+			const bn = new Notification('Baton', { body: n.text, tag: key });
+			bn.onclick = () => { window.focus(); if (conv) go('#/inbox/' + conv); };
 		} catch { /* some browsers need a service worker */ }
 	}
 }
 
+function localNotification(kind, conv, text) {
+	const key = kind + ':' + conv;
+	// Already told: unread, or the server's own notice for this thread.
+	if (app.notifications.some((x) => !x.read_at && (x.key === key || (x.id && x.kind === kind && x.conversation_id === conv)))) return;
+	app.notifications = app.notifications.filter((x) => x.key !== key); // a read one makes room for the new alert
+	addNotification({ local: true, key: kind + ':' + conv, kind, conversation_id: conv, text, created_at: new Date().toISOString(), read_at: null }, kind !== 'stale');
+}
+
+async function loadNotifications() {
+	try {
+		const r = await get('/notifications');
+		for (const n of (r.items || []).reverse()) addNotification(n, false);
+	} catch { /* the bell stays empty */ }
+}
+
+// Stale threads (I7) arrive as the server's own notifications: it tells the
+// assignee, or the on-call coordinator when nobody owns the thread, once per limit.
+
+async function markRead(n) {
+	if (n.read_at) return;
+	n.read_at = new Date().toISOString();
+	updateBell();
+	if (n.id) { try { await post('/notifications/' + n.id + '/read'); } catch { /* shown as read here anyway */ } }
+}
+
 function updateBell() {
 	if (!shell) return;
-	const unread = app.notifications.filter((n) => !n.read).length;
+	const unread = app.notifications.filter((n) => !n.read_at).length;
 	const c = shell.bell.querySelector('.bell-count');
 	c.hidden = unread === 0;
-	c.textContent = String(unread);
+	c.textContent = unread > 99 ? '99+' : String(unread);
 	shell.bell.setAttribute('aria-label', unread ? `Notifications, ${unread} unread` : 'Notifications');
 }
 
 function renderNotifications(panel) {
 	const list = app.notifications.length
-		? h('ul', { class: 'notif-list' }, app.notifications.map((n) => h('li', null,
-			h('a', { href: n.conv ? '#/inbox/' + n.conv : '#/inbox', class: n.read ? '' : 'unread' },
-				h('span', { text: n.text }), h('small', { class: 'muted', text: new Date(n.at).toLocaleTimeString() })))))
-		: h('p', { class: 'muted pad', text: 'No notifications yet. Handoffs and @mentions appear here.' });
-	const perm = 'Notification' in window && Notification.permission === 'default'
-		? h('button', { class: 'btn btn-small', type: 'button', onclick: async () => { await Notification.requestPermission(); renderNotifications(panel); } }, 'Enable desktop notifications')
-		: null;
-	clear(panel, h('div', { class: 'notif-head' }, h('strong', null, 'Notifications'), perm), list);
-	app.notifications.forEach((n) => { n.read = true; });
-	updateBell();
-}
-
-// A note mentions me when it contains @<my email's local part> (what the
-// composer's @ picker inserts) or @<my first name>.
-function mentionsMe(body) {
-	const text = (body || '').toLowerCase();
-	const hs = [handleOf(app.me), (app.me.name || '').split(' ')[0].toLowerCase()].filter(Boolean);
-	return hs.some((hd) => new RegExp('(^|\\s)@' + hd.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '(?![\\w.-])').test(text));
+		? h('ul', { class: 'notif-list', id: 'notif-list' }, app.notifications.map((n) => h('li', null,
+			h('a', {
+				href: convOf(n) ? '#/inbox/' + convOf(n) : '#/inbox', class: 'notif notif-' + n.kind + (n.read_at ? '' : ' unread'), 'data-kind': n.kind,
+				onclick: () => { markRead(n); panel.hidden = true; shell.bell.setAttribute('aria-expanded', 'false'); },
+			},
+			h('span', { class: 'notif-icon', 'aria-hidden': 'true', text: ICON[n.kind] || '•' }),
+			h('span', { class: 'notif-text' }, h('span', { text: n.text }),
+				h('small', { class: 'muted', text: (n.read_at ? '' : 'New · ') + ago(n.created_at) }))))))
+		: h('p', { class: 'muted pad', text: 'No notifications yet. Handoffs, @mentions and stale threads appear here.' });
+	let perm = null;
+	if ('Notification' in window && Notification.permission === 'default') {
+		perm = h('button', { class: 'btn btn-small', type: 'button', id: 'desktop-notify', onclick: async () => {
+			try { await Notification.requestPermission(); } catch { /* old browsers take a callback */ }
+			renderNotifications(panel);
+		} }, 'Turn on desktop notifications');
+	} else if ('Notification' in window && Notification.permission === 'denied') {
+		perm = h('small', { class: 'muted', text: 'Desktop notifications are blocked in this browser.' });
+	}
+	const unread = app.notifications.some((n) => !n.read_at);
+	const all = unread ? h('button', { class: 'link', type: 'button', id: 'notif-read-all', onclick: async () => {
+		app.notifications.forEach((n) => { if (!n.read_at) n.read_at = new Date().toISOString(); });
+		updateBell();
+		renderNotifications(panel);
+		try { await post('/notifications/read-all'); } catch (ex) { toast(ex.message, 'error'); }
+	} }, 'Mark all read') : null;
+	clear(panel, h('div', { class: 'notif-head' }, h('strong', null, 'Notifications'), all), perm ? h('div', { class: 'notif-perm' }, perm) : null, list);
 }
 
 function onEvent(type, data, id) {
 	if (type === 'conversation.handoff' && data.conversation) {
 		const c = data.conversation;
-		notify({ conv: c.id, text: `#${c.number} needs a person — ${reasonText(c)}${c.site ? ' · ' + c.site : ''}` });
+		localNotification('handoff', c.id, `#${c.number} needs a person — ${reasonText(c)}${c.site ? ' · ' + c.site : ''}`);
 	}
-	if (type === 'message.created' && data.message && data.message.internal && data.message.author_id !== app.me.id && mentionsMe(data.message.body)) {
-		notify({ conv: data.conversation_id, text: `${app.memberName(data.message.author_id)} mentioned you in a note` });
+	if (type === 'notification.created' && data.notification && data.notification.member_id === app.me.id) {
+		addNotification(data.notification, true);
 	}
 	for (const l of app.listeners) l(type, data, id);
+}
+
+// Event types beyond api.js's list: this member's notifications and presence.
+function listenMore(es) {
+	for (const t of ['notification.created', 'conversation.presence']) es.addEventListener(t, (e) => {
+		let d = null;
+		try { d = JSON.parse(e.data); } catch { return; }
+		onEvent(t, d, e.lastEventId);
+	});
 }
 
 async function start() {
 	if (!(await loadMe())) return false;
 	if (app.es) app.es.close();
 	app.es = events(onEvent, setConn);
+	listenMore(app.es);
+	app.notifications = [];
+	loadNotifications();
 	return true;
 }
 
