@@ -496,13 +496,15 @@ sq_migrate(struct sq *q, struct errinfo *ei)
 		goto fail;
 	if (sq_begin(&q->base))
 		return err_set(ei, ERR_STORE, "the database is locked");
-	row = sq_row(q, "SELECT coalesce(max(version), 0) AS v FROM schema_migrations", "");
-	have = row ? json_integer_value(json_object_get(row, "v")) : 0;
-	json_decref(row);
+	/* Every migration not yet recorded, in number order: one merged after a
+	 * higher-numbered one still runs. */
 	for (i = 0; i < n; i++) {
 		long v = strtol(m[i]->path + 1, NULL, 10);
 
-		if (v <= have)
+		row = sq_row(q, "SELECT version FROM schema_migrations WHERE version = ?", "i", (int64_t)v);
+		have = row != NULL;
+		json_decref(row);
+		if (have)
 			continue;
 		if (sqlite3_exec(q->db, (const char *)m[i]->data, NULL, NULL, &msg) != SQLITE_OK) {
 			sq_rollback(&q->base);
