@@ -13,6 +13,7 @@ BATON=${BATON:-$(pwd)/baton}
 BUILD=${BUILD:-build/rel}
 N=${SEED_REPORTS:-1000000}
 RUNS=${RUNS:-11}
+EXPORT_RUNS=${EXPORT_RUNS:-3} # a 5M-message export takes minutes
 T=$(mktemp -d "${TMPDIR:-/tmp}/baton-bench-reports.XXXXXX")
 PIDS=""
 trap 'for p in $PIDS; do kill $p 2>/dev/null; done; rm -rf "$T"' EXIT INT TERM
@@ -84,5 +85,7 @@ show "$(route dashboard:90d,Site-202 "dashboard?from=$Q3&site=Site-202")" "$(ref
 show "$(route dashboard:year,tag "dashboard?from=$YEAR_AGO&tag=6")" "$(ref scan "$SCAN")"
 set -- $(route handover handover)
 printf "  %-34s p50 %6s ms  p99 %6s ms  %9s bytes (open threads only: no full-scan reference)\n" "$1" "$2" "$3" "$4"
+RUNS=$EXPORT_RUNS
+echo "== CSV exports, $RUNS calls each"
 show "$(route export:conversations.csv exports/conversations.csv)" "$(ref csv "SELECT number, status, channel, site, assignee_id, created_at, first_human_reply_at, resolved_at, handoff_reason FROM conversations" csv)"
 show "$(route export:messages.csv exports/messages.csv)" "$(ref csv "SELECT conversation_id, id, author_kind, author_id, internal, created_at, body FROM messages" csv)"
