@@ -182,8 +182,6 @@ api_sse_revoked(const struct api_sse *sub, const struct bus_event *ev)
 int
 api_sse_match(const struct api_sse *sub, const struct bus_event *ev)
 {
-	size_t i;
-
 	if (strcmp(ev->type, "auth.revoked") == 0)
 		return 0;
 	if (ev->workspace_id == NULL || strcmp(ev->workspace_id, sub->p.workspace_id) != 0)
@@ -194,12 +192,7 @@ api_sse_match(const struct api_sse *sub, const struct bus_event *ev)
 	if (sub->conv_id[0] != '\0')
 		return !ev->internal && ev->conversation_id != NULL &&
 		    strcmp(ev->conversation_id, sub->conv_id) == 0;
-	if (sub->p.sites == NULL || ev->conversation_id == NULL)
-		return 1;
-	for (i = 0; ev->site != NULL && i < json_array_size(sub->p.sites); i++)
-		if (strcmp(json_string_value(json_array_get(sub->p.sites, i)), ev->site) == 0)
-			return 1;
-	return 0;
+	return ev->conversation_id == NULL || inbox_site_in(sub->p.sites, ev->site);
 }
 
 err_t

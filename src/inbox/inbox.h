@@ -33,6 +33,9 @@ struct principal {
 };
 
 void principal_clear(struct principal *p);
+/* Site scope: 1 when sites (a member's scope) is NULL or empty (every site)
+ * or lists site; 0 otherwise, and for a NULL site under a scope. */
+int inbox_site_in(const json_t *sites, const char *site);
 const char *role_name(int role);
 int role_parse(const char *s); /* ROLE_NONE when unknown */
 

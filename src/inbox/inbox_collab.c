@@ -432,16 +432,7 @@ mention_first(const char *name, char out[128])
 static int
 mention_can_see(const json_t *m, const json_t *conv)
 {
-	json_t *sites = json_object_get(m, "sites");
-	const char *site = jsonx_str(conv, "site");
-	size_t i;
-
-	if (!json_is_array(sites) || json_array_size(sites) == 0)
-		return 1;
-	for (i = 0; site != NULL && i < json_array_size(sites); i++)
-		if (strcmp(json_string_value(json_array_get(sites, i)), site) == 0)
-			return 1;
-	return 0;
+	return inbox_site_in(json_object_get(m, "sites"), jsonx_str(conv, "site"));
 }
 
 json_t *

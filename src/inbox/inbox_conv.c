@@ -170,18 +170,23 @@ out:
 	return err;
 }
 
+int
+inbox_site_in(const json_t *sites, const char *site)
+{
+	size_t i;
+
+	if (!json_is_array(sites) || json_array_size(sites) == 0)
+		return 1;
+	for (i = 0; site != NULL && i < json_array_size(sites); i++)
+		if (strcmp(json_string_value(json_array_get(sites, i)), site) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 conv_site_allowed(const struct principal *p, const json_t *conv)
 {
-	const char *site = jsonx_str(conv, "site");
-	size_t i;
-
-	if (p->sites == NULL)
-		return 1;
-	for (i = 0; site != NULL && i < json_array_size(p->sites); i++)
-		if (strcmp(json_string_value(json_array_get(p->sites, i)), site) == 0)
-			return 1;
-	return 0;
+	return inbox_site_in(p->sites, jsonx_str(conv, "site"));
 }
 
 json_t *

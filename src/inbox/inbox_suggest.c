@@ -938,14 +938,7 @@ out:
 static int
 dup_site_ok(const struct principal *p, const char *site)
 {
-	size_t i;
-
-	if (p->sites == NULL)
-		return 1;
-	for (i = 0; site != NULL && i < json_array_size(p->sites); i++)
-		if (strcmp(json_string_value(json_array_get(p->sites, i)), site) == 0)
-			return 1;
-	return 0;
+	return inbox_site_in(p->sites, site);
 }
 
 json_t *

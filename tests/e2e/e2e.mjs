@@ -3,30 +3,16 @@
 // directory, for demo-login.txt). Run through scripts/e2e.sh.
 import fs from 'node:fs';
 import path from 'node:path';
-import { newBrowser, shot, watch, test, summary, assert, BASE } from './lib.mjs';
+import { newBrowser, shot, watch, test, summary, assert, BASE, demoLogin, loginPage, apiFrom } from './lib.mjs';
 
-const DATA = process.env.BATON_DATA;
-const login = fs.readFileSync(path.join(DATA, 'demo-login.txt'), 'utf8');
-const EMAIL = login.match(/Log in as:\s*(\S+)/)[1];
-const PASSWORD = login.match(/Password:\s*(\S+)/)[1];
-const KEY = login.match(/Widget key:\s*(\S+)/)[1];
+const { EMAIL, PASSWORD, KEY } = demoLogin();
 const T = 10000; // generous per-step timeout for a loaded CI machine
 
 const browser = await newBrowser();
 const errors = [];
 const W = 'baton-chat >> '; // playwright CSS pierces the widget's open shadow root
 
-async function memberPage(email = EMAIL, password = PASSWORD) {
-	const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-	const page = await ctx.newPage();
-	watch(page, errors);
-	await page.goto(BASE + '/');
-	await page.fill('#login-email', email);
-	await page.fill('#login-password', password);
-	await page.click('form button[type=submit]');
-	await page.waitForSelector('#conv-list', { timeout: T });
-	return page;
-}
+const memberPage = (email = EMAIL, password = PASSWORD) => loginPage(browser, errors, email, password, { timeout: T });
 
 async function visitorPage(width = 1280, height = 800, name = '') {
 	const ctx = await browser.newContext({ viewport: { width, height } });
@@ -44,14 +30,6 @@ async function say(page, text) {
 	await page.locator(W + '.m-visitor', { hasText: text }).last().waitFor({ timeout: T });
 }
 
-// Cookie-authenticated API calls from a logged-in member page.
-async function apiFrom(page, method, p, body) {
-	return page.evaluate(async ([m, u, b]) => {
-		const me = await (await fetch('/api/v1/me')).json();
-		const r = await fetch('/api/v1' + u, { method: m, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: b ? JSON.stringify(b) : undefined });
-		return { status: r.status, json: await r.json().catch(() => null) };
-	}, [method, p, body]);
-}
 
 const stamp = Date.now().toString(36);
 const VISITOR = 'Sam Visitor ' + stamp;  // the contact name that finds our thread in the inbox

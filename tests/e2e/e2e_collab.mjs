@@ -4,15 +4,9 @@
 // widget shows "typing" while a member types and the member's first name on
 // the reply, unread dots come from the server, saved replies are shared.
 // Run through scripts/e2e.sh (BATON_URL, BATON_DATA).
-import fs from 'node:fs';
-import path from 'node:path';
-import { newBrowser, shot, watch, test, summary, assert, BASE } from './lib.mjs';
+import { newBrowser, shot, watch, test, summary, assert, BASE, demoLogin, loginPage, apiFrom } from './lib.mjs';
 
-const DATA = process.env.BATON_DATA;
-const login = fs.readFileSync(path.join(DATA, 'demo-login.txt'), 'utf8');
-const EMAIL = login.match(/Log in as:\s*(\S+)/)[1];
-const PASSWORD = login.match(/Password:\s*(\S+)/)[1];
-const KEY = login.match(/Widget key:\s*(\S+)/)[1];
+const { EMAIL, PASSWORD, KEY } = demoLogin();
 const T = 10000;
 const W = 'baton-chat >> ';
 
@@ -21,25 +15,8 @@ const errors = [];
 const stamp = Date.now().toString(36);
 const B_EMAIL = `bea-${stamp}@baton.example`, B_PW = 'bea-password-123';
 
-async function memberPage(email, password) {
-	const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-	const page = await ctx.newPage();
-	watch(page, errors);
-	await page.goto(BASE + '/');
-	await page.fill('#login-email', email);
-	await page.fill('#login-password', password);
-	await page.click('form button[type=submit]');
-	await page.waitForSelector('#conv-list', { timeout: T });
-	return page;
-}
+const memberPage = (email, password) => loginPage(browser, errors, email, password, { timeout: T });
 
-async function apiFrom(page, method, p, body) {
-	return page.evaluate(async ([m, u, b]) => {
-		const me = await (await fetch('/api/v1/me')).json();
-		const r = await fetch('/api/v1' + u, { method: m, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: b ? JSON.stringify(b) : undefined });
-		return { status: r.status, json: await r.json().catch(() => null) };
-	}, [method, p, body]);
-}
 
 let a, b, visitor, convId, aMe;
 
@@ -62,8 +39,13 @@ await test('collab setup: two members, one visitor thread', async () => {
 	await visitor.fill(W + 'textarea', `How do I ship PK samples? (${stamp})`);
 	await visitor.press(W + 'textarea', 'Enter');
 	await visitor.locator(W + '.m-agent').last().waitFor({ timeout: T });
-	const l = await apiFrom(a, 'GET', '/conversations?sort=created&limit=50');
-	const row = l.json.items.find((x) => x.contact_name === 'Collab Visitor ' + stamp);
+	// (the greeting is an agent message too: wait for the thread itself)
+	let row = null;
+	for (let i = 0; i < 100 && !row; i++) {
+		const l = await apiFrom(a, 'GET', '/conversations?sort=created&limit=50');
+		row = l.json.items.find((x) => x.contact_name === 'Collab Visitor ' + stamp);
+		if (!row) await a.waitForTimeout(100);
+	}
 	assert(row, 'the thread is not in the list');
 	convId = row.id;
 });

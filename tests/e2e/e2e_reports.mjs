@@ -2,14 +2,9 @@
 // the demo's month of history, the shift handover, the tag and rule settings,
 // and the tag controls on a conversation (cardinality, provenance).
 // Run through scripts/e2e.sh (a fresh `baton demo` being served).
-import fs from 'node:fs';
-import path from 'node:path';
-import { newBrowser, shot, watch, test, summary, assert, BASE } from './lib.mjs';
+import { newBrowser, shot, watch, test, summary, assert, BASE, demoLogin, apiFrom } from './lib.mjs';
 
-const DATA = process.env.BATON_DATA;
-const login = fs.readFileSync(path.join(DATA, 'demo-login.txt'), 'utf8');
-const EMAIL = login.match(/Log in as:\s*(\S+)/)[1];
-const PASSWORD = login.match(/Password:\s*(\S+)/)[1];
+const { EMAIL, PASSWORD, KEY } = demoLogin();
 const T = 10000;
 
 const browser = await newBrowser();
@@ -18,13 +13,7 @@ const ctx = await browser.newContext({ viewport: { width: 1440, height: 1400 } }
 const page = await ctx.newPage();
 watch(page, errors);
 
-async function api(method, p, body) {
-	return page.evaluate(async ([m, u, b]) => {
-		const me = await (await fetch('/api/v1/me')).json();
-		const r = await fetch('/api/v1' + u, { method: m, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: b ? JSON.stringify(b) : undefined });
-		return { status: r.status, json: await r.json().catch(() => null) };
-	}, [method, p, body]);
-}
+const api = (method, p, body) => apiFrom(page, method, p, body);
 
 await test('log in for the reports screens', async () => {
 	await page.goto(BASE + '/');
@@ -105,7 +94,7 @@ await test('rule settings: a bad pattern is refused with the reason; a good rule
 });
 
 await test('the rule tags a new visitor message; a second Site tag replaces the first and says so; provenance shows', async () => {
-	const key = login.match(/Widget key:\s*(\S+)/)[1];
+	const key = KEY;
 	const start = await page.evaluate(async (k) => {
 		const r = await fetch('/widget/v1/conversations', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ widget_key: k, context: { site: 'Site-101', name: 'Rule Tester' } }) });
 		const c = await r.json();

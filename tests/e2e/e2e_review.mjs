@@ -5,15 +5,9 @@
 // entry, and the Knowledge page's ask box then answers the same question in
 // other words, citing the new entry. Builds its own data through the API.
 // Needs BATON_URL and BATON_DATA; run through scripts/e2e.sh.
-import fs from 'node:fs';
-import path from 'node:path';
-import { newBrowser, shot, watch, test, summary, assert, BASE } from './lib.mjs';
+import { newBrowser, shot, watch, test, summary, assert, BASE, demoLogin, loginPage, apiFrom } from './lib.mjs';
 
-const DATA = process.env.BATON_DATA;
-const login = fs.readFileSync(path.join(DATA, 'demo-login.txt'), 'utf8');
-const EMAIL = login.match(/Log in as:\s*(\S+)/)[1];
-const PASSWORD = login.match(/Password:\s*(\S+)/)[1];
-const KEY = login.match(/Widget key:\s*(\S+)/)[1];
+const { EMAIL, PASSWORD, KEY } = demoLogin();
 const T = 10000;
 
 const QUESTION = 'Where do monitors get the wifi password for the guest network?';
@@ -23,25 +17,8 @@ const ANSWER = 'The guest wifi password is printed on the visitor badge you coll
 const browser = await newBrowser();
 const errors = [];
 
-async function memberPage() {
-	const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-	const page = await ctx.newPage();
-	watch(page, errors);
-	await page.goto(BASE + '/');
-	await page.fill('#login-email', EMAIL);
-	await page.fill('#login-password', PASSWORD);
-	await page.click('form button[type=submit]');
-	await page.waitForSelector('#conv-list', { timeout: T });
-	return page;
-}
+const memberPage = () => loginPage(browser, errors, EMAIL, PASSWORD, { timeout: T });
 
-async function apiFrom(page, method, p, body) {
-	return page.evaluate(async ([m, u, b]) => {
-		const me = await (await fetch('/api/v1/me')).json();
-		const r = await fetch('/api/v1' + u, { method: m, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: b ? JSON.stringify(b) : undefined });
-		return { status: r.status, json: await r.json().catch(() => null) };
-	}, [method, p, body]);
-}
 
 async function visitorAsks(text) {
 	let r = await fetch(BASE + '/widget/v1/conversations', { method: 'POST', headers: { 'Content-Type': 'application/json' },

@@ -50,3 +50,35 @@ export function summary() {
 	console.log(`${p} passed, ${f} failed`);
 	return f;
 }
+
+// The demo's login (demo-login.txt in BATON_DATA, written by `baton demo`).
+export function demoLogin() {
+	const text = fs.readFileSync(path.join(process.env.BATON_DATA, 'demo-login.txt'), 'utf8');
+	return {
+		EMAIL: text.match(/Log in as:\s*(\S+)/)[1],
+		PASSWORD: text.match(/Password:\s*(\S+)/)[1],
+		KEY: text.match(/Widget key:\s*(\S+)/)[1],
+	};
+}
+
+// A member logged in through the login form, in a fresh browser context.
+export async function loginPage(browser, errors, email, password, { width = 1440, height = 900, timeout = 10000 } = {}) {
+	const ctx = await browser.newContext({ viewport: { width, height } });
+	const page = await ctx.newPage();
+	watch(page, errors);
+	await page.goto(BASE + '/');
+	await page.fill('#login-email', email);
+	await page.fill('#login-password', password);
+	await page.click('form button[type=submit]');
+	await page.waitForSelector('#conv-list', { timeout });
+	return page;
+}
+
+// A cookie-authenticated API call from a logged-in member page, with its CSRF token.
+export async function apiFrom(page, method, p, body) {
+	return page.evaluate(async ([m, u, b]) => {
+		const me = await (await fetch('/api/v1/me')).json();
+		const r = await fetch('/api/v1' + u, { method: m, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: b ? JSON.stringify(b) : undefined });
+		return { status: r.status, json: await r.json().catch(() => null) };
+	}, [method, p, body]);
+}
