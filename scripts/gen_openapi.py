@@ -54,7 +54,7 @@ ROUTES = [
     ("GET", "/api/v1/stale", "Threads waiting on the team longer than the workspace's limit", "member", "viewer", None, 200),
     ("GET", "/api/v1/exports/conversations.csv", "CSV: one row per conversation", "member", "admin", None, 200),
     ("GET", "/api/v1/exports/messages.csv", "CSV: one row per message", "member", "admin", None, 200),
-    ("GET", "/api/v1/usage", "Usage for a month (?month=YYYY-MM)", "member", "admin", None, 200),
+    ("GET", "/api/v1/usage", "Usage for a month (?month=YYYY-MM; &format=csv for a CSV row)", "member", "admin", None, 200),
     ("GET", "/api/v1/events", "Server-Sent Events for members (Last-Event-ID replays)", "member", "viewer", None, 200),
     ("GET", "/api/v1/kb/documents", "Knowledge-base documents (?all=1 includes old versions)", "member", "viewer", None, 200),
     ("POST", "/api/v1/kb/documents", "Upload a document: raw bytes, name in X-Filename, ?effective_date=YYYY-MM-DD", "member", "admin", "Upload", 201),

@@ -339,7 +339,7 @@ api_transcript(struct api_ctx *c)
 void
 api_usage(struct api_ctx *c)
 {
-	const char *month = api_query(c, "month");
+	const char *month = api_query(c, "month"), *fmt;
 	char buf[32];
 	int64_t from, to;
 	int y, m;
@@ -368,5 +368,33 @@ api_usage(struct api_ctx *c)
 	u = ST(c->s, usage, c->p.workspace_id, from, to);
 	json_object_set_new(u, "month", json_string(month));
 	json_object_set_new(u, "workspace_id", json_string(c->p.workspace_id));
+	fmt = api_query(c, "format");
+	if (fmt != NULL && strcmp(fmt, "csv") == 0) {
+		/* W5: the month's usage as one CSV row, for billing; audited like every export. */
+		struct buf b;
+		char actor[128], disp[96];
+
+		buf_init(&b, 1024);
+		buf_printf(&b, "workspace_id,month,conversations,agent_answers,handoffs,documents,storage_bytes\r\n%s,%s,%lld,%lld,%lld,%lld,%lld\r\n",
+		    c->p.workspace_id, month, (long long)jsonx_int(u, "conversations", 0), (long long)jsonx_int(u, "agent_answers", 0),
+		    (long long)jsonx_int(u, "handoffs", 0), (long long)jsonx_int(u, "documents", 0), (long long)jsonx_int(u, "storage_bytes", 0));
+		ST(c->s, begin);
+		inbox_audit(c->s, c->p.workspace_id, inbox_actor(&c->p, actor), "export.usage", c->p.workspace_id, NULL,
+		    json_pack("{s:s}", "month", month));
+		ST(c->s, commit);
+		json_decref(u);
+		c->rs->status = 200;
+		c->rs->len = b.len;
+		c->rs->body = buf_steal(&b);
+		c->rs->content_type = "text/csv; charset=utf-8";
+		snprintf(disp, sizeof(disp), "attachment; filename=\"usage-%s.csv\"", month);
+		api_header(c, "Content-Disposition", disp);
+		return;
+	}
+	if (fmt != NULL && strcmp(fmt, "json") != 0) {
+		json_decref(u);
+		api_error(c, ERR_INVALID, "format must be json or csv");
+		return;
+	}
 	api_json(c, 200, u);
 }

@@ -180,6 +180,13 @@ def main():
         check("usage per month", st == 200 and u["conversations"] == 4 and u["handoffs"] >= 3 and "storage_bytes" in u, u)
         st, u = m.call("GET", "/api/v1/usage?month=2026-13")
         check("a bad month is refused", st == 400, u)
+        st, raw, hdrs = m.raw("GET", "/api/v1/usage?format=csv")
+        urows = list(csv.DictReader(io.StringIO(raw.decode())))
+        check("usage exports as CSV and parses back to the same figures",
+              st == 200 and len(urows) == 1 and int(urows[0]["conversations"]) == 4 and int(urows[0]["handoffs"]) >= 3
+              and "attachment" in hdrs.get("Content-Disposition", ""), raw[:300])
+        st, u = m.call("GET", "/api/v1/usage?format=xml")
+        check("an unknown usage format is refused", st == 400 and "csv" in u["error"]["message"], u)
     finally:
         srv.send_signal(signal.SIGTERM)
         try:

@@ -119,6 +119,30 @@ await test('the rule tags a new visitor message; a second Site tag replaces the 
 	assert(c.json.tags.some((t) => t.name === 'Site-202' && t.source === 'member'), 'the API does not record the member as the source');
 });
 
+await test('inbox tag filters: all of two tags finds only threads with both; any of them finds more', async () => {
+	await page.goto(BASE + '/#/inbox');
+	await page.locator('#f-tags option', { hasText: 'Topic: Shipping' }).waitFor({ state: 'attached', timeout: T });
+	await page.click('text=Everything');
+	await page.selectOption('#f-tags', [{ label: 'Topic: Shipping' }, { label: 'Site: Site-202' }]);
+	await page.check('#f-tag-all');
+	await page.locator('#conv-list .conv', { hasText: 'Rule Tester' }).waitFor({ timeout: T });
+	for (let i = 0; i < 50 && (await page.locator('#conv-list .conv').count()) !== 1; i++) await page.waitForTimeout(100);
+	assert(await page.locator('#conv-list .conv').count() === 1, 'all-of should find just the one thread with both tags');
+	await shot(page, '37-inbox-tag-filter-all');
+	await page.check('#f-tag-any');
+	for (let i = 0; i < 50 && (await page.locator('#conv-list .conv').count()) < 2; i++) await page.waitForTimeout(100);
+	assert(await page.locator('#conv-list .conv').count() > 1, 'any-of should find every Site-202 thread too');
+	const t = await api('GET', '/conversations?tags_all=' + (await page.locator('#f-tags').evaluate((el) => [...el.selectedOptions].map((o) => o.value).join(','))));
+	assert(t.json.items.length === 1, 'the API disagrees with the screen on all-of');
+});
+
+await test('a conversation offers its printable transcript', async () => {
+	await page.locator('#conv-list .conv', { hasText: 'Rule Tester' }).click();
+	const href = await page.locator('#transcript').getAttribute('href');
+	const r = await page.request.get(BASE + href);
+	assert(r.status() === 200 && /text\/html/.test(r.headers()['content-type']) && (await r.text()).includes('dry ice'), 'the transcript is not the thread as HTML');
+});
+
 await test('no script errors or CSP violations on the reports screens', async () => {
 	assert(errors.length === 0, errors.slice(0, 5).join('\n'));
 });

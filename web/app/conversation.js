@@ -154,6 +154,8 @@ export function mountConversation(el, app, id, hooks) {
 			if (c.status !== 'pending' && c.status !== 'resolved') statusBtns.push(h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => act('/status', { status: 'pending' }, 'Marked as waiting on the visitor.') }, 'Pending'));
 			if (c.mode === 'manual') statusBtns.push(h('button', { type: 'button', class: 'btn btn-ghost', id: 'handback', title: 'Let the agent answer this conversation again', onclick: () => act('/handback', undefined, 'Handed back to the agent.') }, 'Hand back to agent'));
 		}
+		// R4: the printable transcript (HTML), in a new tab; the export is audited.
+		statusBtns.push(h('a', { class: 'btn btn-ghost', id: 'transcript', href: '/api/v1/conversations/' + encodeURIComponent(id) + '/transcript', target: '_blank', rel: 'noopener', title: 'A printable transcript of this conversation' }, 'Transcript'));
 		const tagSel = h('select', { 'aria-label': 'Add a tag', class: 'tag-add', disabled: !w },
 			h('option', { value: '' }, '+ Tag'),
 			st.tags.filter((t) => !(c.tags || []).some((x) => x.tag_id === t.id)).map((t) => h('option', { value: String(t.id) }, (t.group_name ? t.group_name + ': ' : '') + t.name)));

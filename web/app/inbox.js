@@ -12,7 +12,7 @@ const BUILTIN_VIEWS = [
 	{ id: 'resolved', name: 'Resolved', f: { status: 'resolved' } },
 	{ id: 'all', name: 'Everything', f: {} },
 ];
-const FILTER_KEYS = ['status', 'mode', 'assignee', 'channel', 'site', 'tags_any', 'created_after', 'created_before'];
+const FILTER_KEYS = ['status', 'mode', 'assignee', 'channel', 'site', 'created_after', 'created_before'];
 
 // Unread state is the server's, per member: each conversation row carries
 // `unread` (messages after my read marker that someone else wrote); live
@@ -33,6 +33,10 @@ function matches(app, f, c) {
 	if (f.tags_any) {
 		const want = f.tags_any.split(',').map(Number);
 		if (!c.tags || !c.tags.some((t) => want.includes(t.tag_id))) return false;
+	}
+	if (f.tags_all) {
+		const want = f.tags_all.split(',').map(Number);
+		if (!c.tags || !want.every((id) => c.tags.some((t) => t.tag_id === id))) return false;
 	}
 	return true;
 }
@@ -116,7 +120,12 @@ export function mountInbox(el, app, parts) {
 		sel('channel', 'Channel', [['', 'Any channel'], ['widget', 'Chat widget'], ['email', 'Email'], ['api', 'API']]),
 		inp('site', 'Site', 'text', { placeholder: 'e.g. Site-101', list: 'site-list' }),
 		h('datalist', { id: 'site-list' }),
-		sel('tags_any', 'Tag', [['', 'Any tag']]),
+		h('div', { class: 'field' }, h('label', { for: 'f-tags' }, 'Tags'),
+			(ff.tags = h('select', { id: 'f-tags', name: 'tags', multiple: true, size: '5', 'aria-describedby': 'f-tags-hint' })),
+			h('div', { class: 'tag-mode', role: 'group', 'aria-label': 'Match' },
+				h('label', { class: 'check' }, (ff.tagAny = h('input', { type: 'radio', name: 'tag-mode', value: 'any', checked: true, id: 'f-tag-any' })), ' any of them'),
+				h('label', { class: 'check' }, (ff.tagAll = h('input', { type: 'radio', name: 'tag-mode', value: 'all', id: 'f-tag-all' })), ' all of them')),
+			h('p', { class: 'hint', id: 'f-tags-hint', text: 'Ctrl-click to pick several.' })),
 		h('div', { class: 'field-row' }, inp('created_after', 'From', 'date'), inp('created_before', 'To', 'date')),
 		h('div', { class: 'filter-actions' },
 			h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => { st.f = {}; st.view = ''; fillFilters(); renderViews(); load(); } }, 'Clear'),
@@ -124,6 +133,8 @@ export function mountInbox(el, app, parts) {
 	filterForm.addEventListener('change', () => {
 		st.f = {};
 		for (const k of FILTER_KEYS) if (ff[k] && ff[k].value) st.f[k] = ff[k].value.trim();
+		const picked = [...ff.tags.selectedOptions].map((o) => o.value);
+		if (picked.length) st.f[ff.tagAll.checked ? 'tags_all' : 'tags_any'] = picked.join(',');
 		st.view = '';
 		renderViews();
 		load();
@@ -135,6 +146,10 @@ export function mountInbox(el, app, parts) {
 			if (ff[k].tagName === 'SELECT' && v && ![...ff[k].options].some((o) => o.value === v)) ff[k].appendChild(h('option', { value: v }, v));
 			ff[k].value = v;
 		}
+		const tags = (st.f.tags_all || st.f.tags_any || '').split(',').filter(Boolean);
+		for (const o of ff.tags.options) o.selected = tags.includes(o.value);
+		ff.tagAll.checked = !!st.f.tags_all;
+		ff.tagAny.checked = !st.f.tags_all;
 	}
 	function saveView() {
 		const box = h('div', { class: 'save-view' });
@@ -178,7 +193,7 @@ export function mountInbox(el, app, parts) {
 	}
 	get('/tags').then((r) => {
 		st.tags = r.items || [];
-		for (const t of st.tags) ff.tags_any.appendChild(h('option', { value: String(t.id) }, (t.group_name ? t.group_name + ': ' : '') + t.name));
+		for (const t of st.tags) ff.tags.appendChild(h('option', { value: String(t.id) }, (t.group_name ? t.group_name + ': ' : '') + t.name));
 		fillFilters();
 	}).catch(() => {});
 

@@ -273,7 +273,8 @@ export function mountReports(el, app, parts) {
 				kpi('Conversations', String(u.conversations || 0), 'started this month', 'usage-conversations'),
 				kpi('Documents', String(u.documents || 0), 'in the knowledge base', 'usage-documents'),
 				kpi('Storage', kb > 1024 ? `${(kb / 1024).toFixed(1)} MB` : `${kb.toFixed(0)} KB`, 'documents and attachments', 'usage-storage')),
-			h('p', { class: 'hint', text: 'Baton is billed on use (agent answers, handoffs, documents and storage), not on seats: invite as many coordinators as you need.' }));
+			h('p', { class: 'hint', text: 'Baton is billed on use (agent answers, handoffs, documents and storage), not on seats: invite as many coordinators as you need.' }),
+			h('a', { class: 'btn', id: 'usage-csv', href: '/api/v1/usage?format=csv&month=' + encodeURIComponent(month.value), download: `usage-${month.value}.csv` }, 'Download usage (CSV)'));
 		}
 		const exp = (href, label, help) => h('li', null, h('a', { class: 'btn', href: '/api/v1/exports/' + href, download: href }, label), h('span', { class: 'hint', text: ' ' + help }));
 		clear(box,
