@@ -158,6 +158,8 @@ def main():
         check("the handover digest lists open and needs-human threads with their last message",
               {h["id"] for h in ho["items"]} == {c1, c2, c3} and all("waiting_s" in h and h["last_message"] for h in ho["items"]), ho)
         m.call("POST", f"/api/v1/conversations/{c2}/messages", {"body": "Yes, see criterion 4.", "internal": False})
+        tricky = 'He said "stop, now"\nthen ""left"", =SUM(A1)'
+        m.call("POST", f"/api/v1/conversations/{c2}/messages", {"body": tricky, "internal": True})
         m.call("POST", f"/api/v1/conversations/{c2}/status", {"status": "resolved"})
         st, raw, hdrs = m.raw("GET", "/api/v1/exports/conversations.csv")
         rows = list(csv.DictReader(io.StringIO(raw.decode())))
@@ -169,6 +171,8 @@ def main():
         st, raw, _ = m.raw("GET", "/api/v1/exports/messages.csv")
         mrows = list(csv.DictReader(io.StringIO(raw.decode())))
         check("the messages CSV parses back", st == 200 and any(r["body"] == "Yes, see criterion 4." for r in mrows), raw[:300])
+        check("quotes, commas and line breaks survive the CSV round trip", any(r["body"] == tricky for r in mrows),
+              [r["body"] for r in mrows if "stop" in r["body"]])
         st, raw, hdrs = m.raw("GET", f"/api/v1/conversations/{c2}/transcript")
         check("a printable HTML transcript", st == 200 and b"criterion 4" in raw and hdrs.get("Content-Type", "").startswith("text/html"), raw[:200])
         v = Client(base)
