@@ -276,7 +276,20 @@ export function mountReports(el, app, parts) {
 			h('p', { class: 'hint', text: 'Baton is billed on use (agent answers, handoffs, documents and storage), not on seats: invite as many coordinators as you need.' }),
 			h('a', { class: 'btn', id: 'usage-csv', href: '/api/v1/usage?format=csv&month=' + encodeURIComponent(month.value), download: `usage-${month.value}.csv` }, 'Download usage (CSV)'));
 		}
-		const exp = (href, label, help) => h('li', null, h('a', { class: 'btn', href: '/api/v1/exports/' + href, download: href }, label), h('span', { class: 'hint', text: ' ' + help }));
+		// Each export for the month picked above, or for all time (an export over 256 MB is refused: pick a month).
+		const range = () => {
+			const [y, m] = month.value.split('-').map(Number);
+			const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+			return `?from=${month.value}-01&to=${next}-01`;
+		};
+		const exp = (file, label, help) => {
+			const one = h('a', { class: 'btn', download: file }, label + ', this month');
+			const sync = () => { one.href = '/api/v1/exports/' + file + range(); one.textContent = `${label}, ${month.value}`; };
+			sync();
+			month.addEventListener('change', sync);
+			return h('li', null, one, ' ', h('a', { class: 'btn btn-ghost', href: '/api/v1/exports/' + file, download: file }, 'all time'),
+				h('span', { class: 'hint', text: ' ' + help }));
+		};
 		clear(box,
 			h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', null, 'Usage'), h('label', { for: 'usage-month', class: 'inline' }, 'Month ', month)), out),
 			admin ? h('section', { class: 'card' }, h('h2', null, 'Exports'),
