@@ -9,6 +9,8 @@ if [ ! -f "$DATA/baton.db" ]; then
 fi
 if [ -f "$DATA/demo-login.txt" ]; then
 	cat "$DATA/demo-login.txt"
+else
+	echo "No demo login in $DATA (an interrupted demo, or your own workspace). To start over: rm -rf $DATA && make run"
 fi
 KEY=$(sed -n 's/^Widget key: *//p' "$DATA/demo-login.txt" 2>/dev/null)
 echo "Baton:     http://$LISTEN/   (Ctrl-C stops it)"
