@@ -132,7 +132,7 @@ void kb_tv_make(const char *text, struct kb_tv *tv);
 /* Cosine of two term vectors, 0..1 (0 when either is empty). */
 double kb_tv_cosine(const struct kb_tv *a, const struct kb_tv *b);
 
-/* ---- terms for other modules' text matching (kb_terms.c: suggested tags, duplicates) ---- */
+/* ---- terms for other modules' text matching (kb_similar.c: suggested tags, duplicates) ---- */
 
 #define KB_TERM_MAX 48
 /* The content terms of text, in order: lowercased, chat shorthand expanded
