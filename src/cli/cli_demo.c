@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "core/alloc.h"
 #include "core/embedded.h"
 #include "core/jsonx.h"
 #include "core/util.h"
@@ -160,11 +161,7 @@ act_add(struct demo *d, int64_t at, int kind, int conv)
 {
 	if (d->nact == d->capact) {
 		d->capact = d->capact ? d->capact * 2 : 1024;
-		d->acts = realloc(d->acts, (size_t)d->capact * sizeof(*d->acts));
-		if (d->acts == NULL) {
-			fprintf(stderr, "baton: out of memory\n");
-			exit(1);
-		}
+		d->acts = xrealloc(d->acts, (size_t)d->capact * sizeof(*d->acts));
 	}
 	d->acts[d->nact++] = (struct act){at, kind, conv};
 }
@@ -390,7 +387,7 @@ demo_plan(struct demo *d, int64_t start)
 {
 	int day, cap = 512;
 
-	d->convs = calloc((size_t)cap, sizeof(*d->convs));
+	d->convs = xcalloc((size_t)cap, sizeof(*d->convs));
 	for (day = 0; day < HISTORY_DAYS; day++) {
 		int64_t day0 = start + day * DAY_MS;
 		int wd = (int)(((day0 / DAY_MS) + 4) % 7); /* 0 = Sunday */
@@ -403,7 +400,7 @@ demo_plan(struct demo *d, int64_t start)
 
 			if (d->nconv == cap) {
 				cap *= 2;
-				d->convs = realloc(d->convs, (size_t)cap * sizeof(*d->convs));
+				d->convs = xrealloc(d->convs, (size_t)cap * sizeof(*d->convs));
 			}
 			c = &d->convs[d->nconv];
 			memset(c, 0, sizeof(*c));
