@@ -428,6 +428,40 @@ conv_tag(struct demo *d, struct sim_conv *c, const struct principal *who, const 
 	json_decref(out);
 }
 
+/* A visitor writes: in a new widget conversation at site when id is empty
+ * (id and token are filled in), else in conversation id; with answer, the
+ * agent answers at once as the live loop would. 0 when the message is in. */
+static int
+demo_visitor(struct demo *d, const char *site, const char *name, const char *text, char id[40], char token[80],
+    int answer)
+{
+	struct errinfo ei = {0};
+	struct principal v;
+	json_t *msg = NULL;
+	int rc = -1;
+
+	if (id[0] == '\0') {
+		json_t *ctx = json_pack("{s:s,s:s,s:s}", "site", site, "name", name, "protocol", "BTN-301"), *conv = NULL;
+
+		if (inbox_conv_start(d->s, d->ws, "widget", ctx, token, &conv, &ei) == ERR_OK)
+			snprintf(id, 40, "%s", jsonx_str(conv, "id"));
+		json_decref(ctx);
+		json_decref(conv);
+		if (id[0] == '\0')
+			return -1;
+	}
+	memset(&v, 0, sizeof(v));
+	if (inbox_visitor_lookup(d->s, id, token, &v) == ERR_OK &&
+	    inbox_msg_post(d->s, &v, id, "visitor", text, 0, NULL, &msg, &ei) == ERR_OK) {
+		if (answer)
+			inbox_agent_answer(d->s, d->ws, id, jsonx_int(msg, "id", 0));
+		rc = 0;
+	}
+	principal_clear(&v);
+	json_decref(msg);
+	return rc;
+}
+
 static void
 demo_act(struct demo *d, const struct act *a)
 {
@@ -439,22 +473,10 @@ demo_act(struct demo *d, const struct act *a)
 
 	switch (a->kind) {
 	case ACT_START: {
-		struct principal v;
-		json_t *ctx = json_pack("{s:s,s:s,s:s}", "site", sites[c->site], "name",
-		    visitors[rnd() % (sizeof(visitors) / sizeof(visitors[0]))], "protocol", "BTN-301");
-		json_t *conv = NULL, *msg = NULL;
+		json_t *conv;
 
-		memset(&v, 0, sizeof(v));
-		if (inbox_conv_start(d->s, d->ws, "widget", ctx, c->token, &conv, &ei) == ERR_OK) {
-			snprintf(c->id, sizeof(c->id), "%s", jsonx_str(conv, "id"));
-			if (inbox_visitor_lookup(d->s, c->id, c->token, &v) == ERR_OK &&
-			    inbox_msg_post(d->s, &v, c->id, "visitor", q->text[c->variant], 0, NULL, &msg, &ei) == ERR_OK)
-				inbox_agent_answer(d->s, d->ws, c->id, jsonx_int(msg, "id", 0));
-			principal_clear(&v);
-		}
-		json_decref(ctx);
-		json_decref(msg);
-		json_decref(conv);
+		demo_visitor(d, sites[c->site], visitors[rnd() % (sizeof(visitors) / sizeof(visitors[0]))], q->text[c->variant],
+		    c->id, c->token, 1);
 		if (c->id[0] == '\0')
 			return;
 		conv = inbox_conv_get(d->s, &d->owner, c->id, &ei);
@@ -512,17 +534,10 @@ demo_act(struct demo *d, const struct act *a)
 			demo_fail("a coordinator's reply", &ei);
 		json_decref(out);
 		return;
-	case ACT_THANKS: {
-		struct principal v;
-
-		memset(&v, 0, sizeof(v));
-		if (rnd_range(0, 99) < 50 && inbox_visitor_lookup(d->s, c->id, c->token, &v) == ERR_OK) {
-			inbox_msg_post(d->s, &v, c->id, "visitor", "Thank you, that is clear.", 0, NULL, &out, &ei);
-			json_decref(out);
-		}
-		principal_clear(&v);
+	case ACT_THANKS:
+		if (rnd_range(0, 99) < 50)
+			demo_visitor(d, NULL, NULL, "Thank you, that is clear.", c->id, c->token, 0);
 		return;
-	}
 	case ACT_RESOLVE:
 	case ACT_SWEEP:
 		/* The site's coordinator closes threads the agent settled, too. */
@@ -553,21 +568,9 @@ demo_live(struct demo *d)
 	size_t i;
 
 	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-		struct errinfo ei = {0};
-		struct principal v;
-		json_t *conv = NULL, *msg = NULL;
-		char tok[80];
-		json_t *ctx = json_pack("{s:s,s:s,s:s}", "site", seeds[i].site, "name", seeds[i].name, "protocol", "BTN-301");
+		char id[40] = "", tok[80];
 
-		memset(&v, 0, sizeof(v));
-		if (inbox_conv_start(d->s, d->ws, "widget", ctx, tok, &conv, &ei) == ERR_OK &&
-		    inbox_visitor_lookup(d->s, jsonx_str(conv, "id"), tok, &v) == ERR_OK &&
-		    inbox_msg_post(d->s, &v, jsonx_str(conv, "id"), "visitor", seeds[i].text, 0, NULL, &msg, &ei) == ERR_OK)
-			inbox_agent_answer(d->s, d->ws, jsonx_str(conv, "id"), jsonx_int(msg, "id", 0));
-		principal_clear(&v);
-		json_decref(ctx);
-		json_decref(msg);
-		json_decref(conv);
+		demo_visitor(d, seeds[i].site, seeds[i].name, seeds[i].text, id, tok, 1);
 	}
 }
 

@@ -421,14 +421,6 @@ mention_has(const char *body, const char *word)
 	return 0;
 }
 
-static void
-mention_first(const char *name, char out[128])
-{
-	size_t n = strcspn(name, " \t");
-
-	snprintf(out, 128, "%.*s", (int)(n < 127 ? n : 127), name);
-}
-
 static int
 mention_can_see(const json_t *m, const json_t *conv)
 {
@@ -449,22 +441,24 @@ inbox_mentions_find(struct store *s, const char *ws, const json_t *conv, const c
 		json_t *m = json_array_get(members, i);
 		const char *id = jsonx_str(m, "id"), *email = jsonx_str(m, "email");
 		const char *name = jsonx_str(m, "name") ? jsonx_str(m, "name") : "";
-		char local[128], first[128];
+		char local[128], first[64];
 		int hit, uniq_local = 1, uniq_first = 1;
 
 		if (id == NULL || email == NULL || (author_id != NULL && strcmp(id, author_id) == 0))
 			continue;
 		snprintf(local, sizeof(local), "%.*s", (int)strcspn(email, "@"), email);
-		mention_first(name, first);
+		if (inbox_first_name(name, first) == NULL)
+			first[0] = '\0';
 		for (k = 0; k < json_array_size(members); k++) {
 			json_t *o = json_array_get(members, k);
 			const char *oe = jsonx_str(o, "email"), *on = jsonx_str(o, "name");
-			char ol[128], of[128];
+			char ol[128], of[64];
 
 			if (o == m)
 				continue;
 			snprintf(ol, sizeof(ol), "%.*s", oe ? (int)strcspn(oe, "@") : 0, oe ? oe : "");
-			mention_first(on ? on : "", of);
+			if (inbox_first_name(on, of) == NULL)
+				of[0] = '\0';
 			uniq_local &= strcasecmp(ol, local) != 0;
 			uniq_first &= strcasecmp(of, first) != 0;
 		}

@@ -351,7 +351,7 @@ inbox_msg_post(struct store *s, const struct principal *p, const char *conv_id,
 		if (!err)
 			err = inbox_tx_timeline(&tx, conv_id, "replied", "member", p->id, NULL);
 	} else if (strcmp(author_kind, "agent") == 0 && reason == NULL) {
-		if (json_is_null(json_object_get(conv, "agent_reply_at")) || json_object_get(conv, "agent_reply_at") == NULL)
+		if (!json_is_integer(json_object_get(conv, "agent_reply_at")))
 			json_object_set_new(fields, "agent_reply_at", json_integer(now));
 	} else if (strcmp(author_kind, "agent") == 0 && reason != NULL) {
 		json_object_set_new(fields, "status", json_string("needs_human"));
