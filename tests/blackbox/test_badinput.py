@@ -3,9 +3,9 @@
 malformed JSON, wrong types, deep nesting, oversized bodies, invalid UTF-8,
 huge headers, unknown routes, wrong methods, bad cursors, ids, dates and
 limits, plus a seeded random mutation loop over real requests."""
-import json, os, random, socket, sys
+import json, os, random, socket, subprocess, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, check, done
+from harness import BATON, Server, check, done
 
 
 def is_error(st, body):
@@ -125,6 +125,26 @@ def main():
                 fives.append((method, path, data[:80] if data else None, st, body[:120]))
         check("400 mutated requests: no 5xx", not fives, fives[:3])
         check("and the server is still up", srv.alive())
+        # Every write route in the route table, as the owner, with bodies of the
+        # wrong shape: never a 5xx, never accepted when the body is not JSON.
+        routes = json.loads(subprocess.run([BATON, "routes"], capture_output=True, text=True, check=True).stdout)
+        bad = {"malformed JSON": b'{"name": ', "a JSON array": b'[1, 2]',
+               "every field a number": json.dumps({k: 42 for k in ("name", "body", "state", "question", "answer", "filters",
+                                                                   "title", "status", "email", "role", "tag_id", "month")}).encode()}
+        wrong, took = [], []
+        for r in routes:
+            if r["method"] not in ("POST", "PUT", "PATCH") or r["auth"] != "member":
+                continue
+            path = r["path"].replace(":id", conv if r["path"].startswith("/api/v1/conversations/") else "1").replace(":tag", "1")
+            for what, data in bad.items():
+                st, body, _ = m.raw(r["method"], path, data, J)
+                if st >= 500:
+                    wrong.append((r["method"], r["path"], what, st, body[:100]))
+                elif st < 300 and what != "every field a number":
+                    took.append((r["method"], r["path"], what, st))
+        check("every write route answers bodies of the wrong shape without a 5xx", not wrong, wrong[:4])
+        check("no write route accepts a body that is not a JSON object", not took, took[:6])
+        check("and the server is still up after the sweep", srv.alive())
     finally:
         srv.close()
     done()
