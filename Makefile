@@ -69,13 +69,18 @@ test-bins: $(TEST_BIN)
 check-layers:
 	@scripts/check_layers.sh
 
-run: deps $(BIN)
+# run, test and bench install missing packages first, then build in a second
+# make: this one's pkg-config flags were read before the packages existed.
+run: deps
+	@$(MAKE) --no-print-directory $(BIN)
 	@scripts/run.sh $(abspath $(BIN))
 
-test: deps $(BIN) $(TEST_BIN)
+test: deps
+	@$(MAKE) --no-print-directory $(BIN) test-bins
 	@BATON=$(abspath $(BIN)) BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run.sh
 
-bench: deps $(BIN) $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+bench: deps
+	@$(MAKE) --no-print-directory $(BIN) $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 	@BATON=$(abspath $(BIN)) BUILD=$(BUILD) bench/run.sh
 
 clean:
