@@ -12,6 +12,7 @@
  * is"/"does this count", pt, urgent). Doubt hands off: an event cue anywhere
  * outweighs any frame, and a message with neither hands off. Phrases about
  * urgency, escalation and unblinding always hand off. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +94,7 @@ il_any(const struct kb_tok *m, size_t from, size_t to, const char *const *set)
 
 /* Statistics, research and definitions: the listed word is a topic, not news. */
 static int
-il_frame(const struct kb_tok *m, size_t n, size_t at)
+il_frame(const struct kb_tok *m, size_t n, size_t at, int plural)
 {
 	static const char *const prefixes[] = {
 		/* rates and comparisons */
@@ -108,7 +109,8 @@ il_frame(const struct kb_tok *m, size_t n, size_t at)
 		/* durations and comparisons of groups */
 		"duration", "length", "shorter", "longer", "worse", "better", "usual", "typical", "general",
 		/* what the literature and the trial documents say */
-		"phase", "brochure", "describ", "list", "literature", "publish", "contribut", "chang", "same",
+		"phase", "brochure", "protocol", "consent", "icf", "describ", "list", "literature", "publish",
+		"contribut", "chang", "same",
 		/* what the case report form holds ("is the date of death recorded?") */
 		"record", "collect",
 		NULL,
@@ -119,16 +121,26 @@ il_frame(const struct kb_tok *m, size_t n, size_t at)
 		"children", "elderly", "population", "populations", "trials", "studies", "ligand", "receptor", "cell", NULL};
 	static const char *const generic[] = {"is", "are", "does", "do", "would", "can", NULL};
 	static const char *const units[] = {"hours", "hour", "days", "day", "minutes", "weeks", NULL};
+	static const char *const group[] = {"patients", "participants", "subjects", "volunteers", NULL};
+	static const char *const quantity[] = {"two", "three", "four", "five", "several", "multiple", "both", "x", NULL};
 	size_t i;
 
-	/* A yes/no question about a generic case: "is a congenital anomaly an
-	 * SAE?", "is an ER visit without admission a hospitalisation?" ("is this
-	 * an SAE?" and "is it" are event cues, looked at before this). */
-	if (n >= 2 && il_in(m[0].low, generic) &&
-	    (strcmp(m[1].low, "a") == 0 || strcmp(m[1].low, "an") == 0 ||
-	        (at > 0 && (strcmp(m[at - 1].low, "a") == 0 || strcmp(m[at - 1].low, "an") == 0))))
+	/* The phrase in the plural is the class, not an instance: "are SAEs
+	 * followed up?", "deaths in the placebo group"; but "two SAEs", "3
+	 * hospitalisations" count instances. */
+	if (plural && !(at > 0 && (isdigit((unsigned char)m[at - 1].low[0]) || il_in(m[at - 1].low, quantity))))
 		return 1;
 	for (i = 0; i < n; i++) {
+		/* A yes/no question about a kind of case: "is a congenital anomaly an
+		 * SAE?", "is hospitalisation for a transfusion an SAE?" ("is this an
+		 * SAE?" and "is it" are event cues, looked at before this). */
+		if (il_in(m[0].low, generic) && (strcmp(m[i].low, "a") == 0 || strcmp(m[i].low, "an") == 0))
+			return 1;
+		/* People in the plural are a group ("participants hospitalised during
+		 * the washout"); "two patients", "our patients", "the subjects" are
+		 * event cues or counts, not a group. */
+		if (il_in(m[i].low, group) && !(i > 0 && (isdigit((unsigned char)m[i - 1].low[0]) || il_in(m[i - 1].low, quantity))))
+			return 1;
 		if (il_prefixed(m[i].low, prefixes) || il_in(m[i].low, exact))
 			return 1;
 		/* "how many participants died", not "within how many hours". */
@@ -291,7 +303,10 @@ kb_interlock(const char *text, const char *key_phrases, const char **reason, cha
 			} else {
 				if (event < 0)
 					event = il_event(m, nm, text);
-				hit = event || !il_frame(m, nm, i);
+				const char *last = m[i + np - 1].low, *want = ph[np - 1].low;
+				int plural = last[strlen(last) - 1] == 's' && want[strlen(want) - 1] != 's';
+
+				hit = event || !il_frame(m, nm, i, plural);
 			}
 		}
 		if (hit) {
