@@ -22,7 +22,7 @@ python3 - "$T" <<'PY'
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1] + "/baton.db")
 extra = [l.strip() for l in open("bench/data/kestrel/key-phrases.txt") if l.strip() and not l.startswith("#")]
-phrases = "serious adverse event\nSAE\nSUSAR\nurgent\nescalate\nhospitalised\nhospitalized\ndeath\nunblinding\n" + "\n".join(extra)
+phrases = "serious adverse event\nSAE\nSUSAR\nurgent\nescalate\nhospitalised\nhospitalized\ndeath\ndied\npassed away\nunblinding\n" + "\n".join(extra)
 ws = db.execute("SELECT id, settings_json FROM workspaces").fetchone()
 s = json.loads(ws[1]); s["key_phrases"] = phrases
 db.execute("UPDATE workspaces SET settings_json = ? WHERE id = ?", (json.dumps(s), ws[0])); db.commit()

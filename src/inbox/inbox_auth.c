@@ -13,6 +13,7 @@
 #include "core/jsonx.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "kb/kb.h"
 #include "inbox.h"
 
 #define SESSION_TTL_MS (14LL * 24 * 3600 * 1000)
@@ -126,7 +127,7 @@ inbox_settings(struct store *s, const char *ws)
 	json_object_set_new(set, "holding_message", json_string("Thank you. A study coordinator has been notified and will reply in this conversation."));
 	json_object_set_new(set, "tone", json_string("neutral"));
 	json_object_set_new(set, "threshold", json_real(0.5));
-	json_object_set_new(set, "key_phrases", json_string("serious adverse event\nSAE\nSUSAR\nurgent\nescalate\nhospitalised\nhospitalized\ndeath\nunblinding"));
+	json_object_set_new(set, "key_phrases", json_string(kb_default_key_phrases));
 	json_object_set_new(set, "synonyms", json_string(""));
 	json_object_set_new(set, "channels", json_pack("{s:b,s:b,s:b}", "widget", 1, "email", 1, "api", 1));
 	json_object_set_new(set, "allowed_origins", json_array());
