@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/alloc.h"
 #include "core/jsonx.h"
 #include "core/util.h"
 #include "inbox/inbox.h"
@@ -50,33 +51,57 @@ cli_principal(struct principal *p, const char *ws)
 	snprintf(p->workspace_id, sizeof(p->workspace_id), "%s", ws);
 }
 
+struct cli_kb_add_ctx {
+	struct inbox_kb_item *items;
+	int bad;
+};
+
+/* Print each file's line as soon as its chunk is stored. */
+static void
+cli_kb_added(void *arg, struct inbox_kb_item *it)
+{
+	struct cli_kb_add_ctx *cx = arg;
+	json_t *doc = it->doc;
+
+	if (it->err) {
+		fprintf(stderr, "baton: %s: %s\n", it->path, it->ei.msg);
+		cx->bad = 1;
+		return;
+	}
+	printf("added %s: version %lld, %lld passages (document %lld)\n", jsonx_str(doc, "name"),
+	    (long long)jsonx_int(doc, "version", 0), (long long)jsonx_int(doc, "passages", 0),
+	    (long long)jsonx_int(doc, "id", 0));
+	json_decref(doc);
+	it->doc = NULL;
+}
+
 static int
 cli_kb_add(struct cli *c, struct store *s, const char *ws)
 {
 	struct principal p;
+	struct errinfo ei = {0};
+	struct cli_kb_add_ctx cx = {NULL, 0};
 	const char *eff = cli_opt(c, "--effective");
-	int i, bad = 0;
+	size_t n = 0;
+	int i;
 
 	cli_principal(&p, ws);
+	cx.items = xcalloc((size_t)c->argc, sizeof(*cx.items));
 	for (i = 1; i < c->argc; i++) {
-		struct errinfo ei = {0};
-		json_t *doc = NULL;
-
 		if (strcmp(c->argv[i], "--workspace") == 0 || strcmp(c->argv[i], "--effective") == 0) {
 			i++;
 			continue;
 		}
-		if (inbox_kb_add(s, &p, c->argv[i], NULL, 0, NULL, eff, &doc, &ei)) {
-			fprintf(stderr, "baton: %s: %s\n", c->argv[i], ei.msg);
-			bad = 1;
-			continue;
-		}
-		printf("added %s: version %lld, %lld passages (document %lld)\n", jsonx_str(doc, "name"),
-		    (long long)jsonx_int(doc, "version", 0), (long long)jsonx_int(doc, "passages", 0),
-		    (long long)jsonx_int(doc, "id", 0));
-		json_decref(doc);
+		cx.items[n++].path = c->argv[i];
 	}
-	return bad;
+	if (inbox_kb_add_many(s, &p, cx.items, n, eff, cli_kb_added, &cx, &ei) && !cx.bad) {
+		/* Refused as a whole (a bad --effective): every file says why. */
+		for (i = 0; i < (int)n; i++)
+			fprintf(stderr, "baton: %s: %s\n", cx.items[i].path, ei.msg);
+		cx.bad = 1;
+	}
+	free(cx.items);
+	return cx.bad;
 }
 
 static int

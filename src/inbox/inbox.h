@@ -146,6 +146,27 @@ struct kb_index *inbox_kb_index(struct store *s, const char *ws);
 err_t inbox_kb_add(struct store *s, const struct principal *by, const char *path,
     const void *data, size_t n, const char *name, const char *effective, json_t **doc_out,
     struct errinfo *ei);
+/* Many files at once (a bulk `kb add`): the same result per file as
+ * inbox_kb_add, through one sandboxed extractor child and a transaction per
+ * chunk of documents instead of per document. path, data, n and name are the
+ * caller's (name NULL: path's base name); err, ei and doc are filled, and doc
+ * (the stored document, on success) is the caller's to free. done, if not
+ * NULL, is called for every item, in order, once its chunk is committed.
+ * Returns ERR_OK when every file was added, else the first file's error (in
+ * ei). A bad file never stops the others. */
+struct inbox_kb_item {
+	const char *path;
+	const void *data;
+	size_t n;
+	const char *name;
+	err_t err;
+	struct errinfo ei;
+	json_t *doc;
+};
+
+err_t inbox_kb_add_many(struct store *s, const struct principal *by,
+    struct inbox_kb_item *items, size_t n, const char *effective,
+    void (*done)(void *arg, struct inbox_kb_item *it), void *arg, struct errinfo *ei);
 /* Remove a document (every version of its name) from answers. */
 err_t inbox_kb_remove(struct store *s, const struct principal *by, int64_t doc_id,
     struct errinfo *ei);

@@ -1,7 +1,8 @@
 /* inbox_kb.c: the knowledge base as the inbox sees it: documents and passages
  * persisted through the store, one in-memory kb_index per workspace rebuilt
  * from them on first use, versions that supersede, and the audit trail of
- * every change. */
+ * every change. Adding many files runs them through one extractor child and
+ * stores them a chunk per transaction (each with its own audit entry). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,25 +128,161 @@ kb_name_ok(const char *name)
 	return util_utf8_valid(name, n);
 }
 
-err_t
-inbox_kb_add(struct store *s, const struct principal *by, const char *path, const void *data,
-    size_t n, const char *name, const char *effective, json_t **doc_out, struct errinfo *ei)
+/* The index of ws if this process has built it, else NULL (without building it:
+ * a process that only adds documents, like `baton kb add`, never needs it, and
+ * the first process that does loads them all from the store). */
+static struct kb_index *
+kb_index_peek(const char *ws)
+{
+	struct kb_index *ix = NULL;
+	int i;
+
+	pthread_mutex_lock(&kbreg_mu);
+	for (i = 0; i < kbreg_n; i++)
+		if (strcmp(kbreg[i].ws, ws) == 0)
+			ix = kbreg[i].ix;
+	pthread_mutex_unlock(&kbreg_mu);
+	return ix;
+}
+
+/* Documents per transaction, and their text: one fsync and one lock hold per
+ * chunk, bounded so a writer waiting behind a bulk add waits little. */
+#define KB_TX_DOCS 256
+#define KB_TX_BYTES ((size_t)8 * 1024 * 1024)
+
+/* One document on its way into the store. */
+struct kb_pending {
+	struct inbox_kb_item *it;
+	struct kb_doc doc;
+	err_t xerr;      /* the extraction's error (the document is stored as failed) */
+	int stored;      /* the row, passages and audit entry are committed */
+	int64_t id, prev_id, *ids;
+};
+
+/* Write one document (its row, passages, the superseded old version and the
+ * audit entry) inside the caller's transaction. */
+static err_t
+kb_write(struct store *s, const struct principal *by, const char *effective, struct kb_pending *pd)
+{
+	const char *ws = by->workspace_id, *name = pd->it->name, *emsg = pd->it->ei.msg;
+	json_t *prev = ST(s, kb_doc_current, ws, name), *row, *fields;
+	int64_t version = prev ? jsonx_int(prev, "version", 0) : 0;
+	char actor[128];
+	size_t i;
+	err_t err;
+
+	row = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:I,s:I,s:s?,s:I}", "workspace_id", ws,
+	    "name", name, "title", (!pd->xerr && pd->doc.title) ? pd->doc.title : name, "format",
+	    (!pd->xerr && pd->doc.format) ? pd->doc.format : "unknown", "version",
+	    (json_int_t)(pd->xerr ? version : version + 1), "effective_date", effective,
+	    "state", pd->xerr ? "failed" : "indexed", "bytes", (json_int_t)pd->it->n, "passages",
+	    (json_int_t)(pd->xerr ? 0 : pd->doc.n), "created_by", by->kind == P_MEMBER ? by->id : NULL,
+	    "created_at", (json_int_t)util_now_ms());
+	if (pd->xerr)
+		json_object_set_new(row, "error", json_string(emsg));
+	pd->id = ST(s, kb_doc_create, row);
+	pd->prev_id = prev ? jsonx_int(prev, "id", 0) : 0;
+	err = pd->id < 0 ? ERR_STORE : ERR_OK;
+	if (!err && !pd->xerr) {
+		free(pd->ids);
+		pd->ids = xcalloc(pd->doc.n ? pd->doc.n : 1, sizeof(*pd->ids));
+		for (i = 0; i < pd->doc.n && !err; i++)
+			err = ST(s, kb_passage_add, pd->id, (int)i, pd->doc.passages[i].section,
+			    pd->doc.passages[i].page, pd->doc.passages[i].kind, pd->doc.passages[i].text,
+			    &pd->ids[i]);
+		if (!err && prev != NULL) {
+			fields = json_pack("{s:s}", "state", "superseded");
+			err = ST(s, kb_doc_update, pd->prev_id, fields);
+			json_decref(fields);
+		}
+	}
+	if (!err)
+		err = inbox_audit(s, ws, inbox_actor(by, actor), pd->xerr ? "kb.add_failed" : "kb.add", name,
+		    prev ? json_pack("{s:I,s:I}", "id", (json_int_t)pd->prev_id, "version", (json_int_t)version) : NULL,
+		    json_pack("{s:I,s:I,s:s,s:I,s:s?}", "id", (json_int_t)pd->id, "version",
+			(json_int_t)jsonx_int(row, "version", 0), "effective_date", effective, "passages",
+			(json_int_t)(pd->xerr ? 0 : pd->doc.n), "error", pd->xerr ? emsg : NULL));
+	json_decref(row);
+	json_decref(prev);
+	return err;
+}
+
+/* Write pd[0..n) in one transaction. On a store error nothing of it is kept. */
+static err_t
+kb_write_tx(struct store *s, const struct principal *by, const char *effective,
+    struct kb_pending *pd, size_t n)
+{
+	struct inbox_tx tx;
+	size_t i;
+	err_t err = inbox_tx_begin(&tx, s);
+
+	for (i = 0; i < n && !err; i++)
+		if (pd[i].it->err == ERR_OK) /* (a bad name is not stored) */
+			err = kb_write(s, by, effective, &pd[i]);
+	if (err) {
+		inbox_tx_abort(&tx);
+		return err;
+	}
+	err = inbox_tx_commit(&tx);
+	for (i = 0; i < n && !err; i++)
+		pd[i].stored = pd[i].it->err == ERR_OK;
+	return err;
+}
+
+/* Store a chunk: one transaction, or, when that fails, one per document, so
+ * that a document the store refuses costs only itself. Then the index. */
+static void
+kb_store_chunk(struct store *s, const struct principal *by, const char *effective,
+    struct kb_pending *pd, size_t n)
 {
 	const char *ws = by->workspace_id;
-	struct kb_limits lim;
-	struct kb_doc doc;
-	json_t *prev = NULL, *row = NULL, *fields;
-	int64_t id = -1, *ids = NULL, ms;
-	char actor[128], today[16];
+	struct kb_index *before = kb_index_peek(ws), *after;
 	size_t i;
-	err_t err, xerr;
-	struct kb_index *ix;
 
-	memset(&doc, 0, sizeof(doc));
-	if (name == NULL)
-		name = path ? kb_base_name(path) : NULL;
-	if (name == NULL || !kb_name_ok(name))
-		return err_set(ei, ERR_INVALID, "the document needs a file name without slashes (1 to 200 characters)");
+	if (kb_write_tx(s, by, effective, pd, n) && n > 1)
+		for (i = 0; i < n; i++)
+			kb_write_tx(s, by, effective, &pd[i], 1);
+	after = kb_index_peek(ws);
+	for (i = 0; i < n; i++) {
+		struct inbox_kb_item *it = pd[i].it;
+
+		if (it->err)
+			continue;
+		if (!pd[i].stored) {
+			it->err = err_set(&it->ei, ERR_STORE, "could not store the document");
+			continue;
+		}
+		if (pd[i].xerr) {
+			it->err = pd[i].xerr;
+			continue;
+		}
+		/* The index learns the new version and forgets the old one. An index
+		 * built while this chunk was written may hold it already: then it is
+		 * replaced rather than added twice. */
+		if (after != NULL) {
+			if (before == NULL)
+				kb_index_remove(after, pd[i].id);
+			kb_index_add(after, pd[i].id, &pd[i].doc, pd[i].ids);
+			if (pd[i].prev_id > 0)
+				kb_index_remove(after, pd[i].prev_id);
+		}
+		it->doc = jsonx_present(ST(s, kb_doc_get, ws, pd[i].id));
+	}
+}
+
+err_t
+inbox_kb_add_many(struct store *s, const struct principal *by, struct inbox_kb_item *items,
+    size_t n, const char *effective, void (*done)(void *arg, struct inbox_kb_item *it),
+    void *arg, struct errinfo *ei)
+{
+	struct kb_limits lim;
+	struct kb_extractor *x;
+	struct kb_pending *pd;
+	char today[16];
+	size_t i, k, start = 0;
+	int64_t ms;
+	err_t first = ERR_OK;
+
 	if (effective != NULL && (strlen(effective) != 10 || util_parse_time(effective, &ms)))
 		return err_set(ei, ERR_INVALID, "effective_date must be YYYY-MM-DD");
 	if (effective == NULL) {
@@ -156,77 +293,70 @@ inbox_kb_add(struct store *s, const struct principal *by, const char *path, cons
 		strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 		effective = today;
 	}
-	/* Build the workspace's index before this document is stored, so the
-	 * first load does not see it and add it twice. */
-	ix = inbox_kb_index(s, ws);
 	kb_limits_default(&lim);
-	if (path != NULL)
-		xerr = kb_extract_file(path, name, &lim, &doc, ei);
-	else
-		xerr = kb_extract_mem(data, n, name, &lim, &doc, ei);
-	prev = ST(s, kb_doc_current, ws, name);
-	err = ST(s, begin);
-	if (err) {
-		err_set(ei, err, "the store is busy; try again");
-		goto out;
-	}
-	row = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:I,s:I,s:s?,s:I}", "workspace_id", ws,
-	    "name", name, "title", (!xerr && doc.title) ? doc.title : name, "format",
-	    (!xerr && doc.format) ? doc.format : "unknown", "version",
-	    (json_int_t)(prev ? jsonx_int(prev, "version", 0) + 1 : 1), "effective_date", effective,
-	    "state", xerr ? "failed" : "indexed", "bytes", (json_int_t)n, "passages",
-	    (json_int_t)(xerr ? 0 : doc.n), "created_by", by->kind == P_MEMBER ? by->id : NULL,
-	    "created_at", (json_int_t)util_now_ms());
-	if (xerr) {
-		json_object_set_new(row, "error", json_string(ei->msg));
-		json_object_set_new(row, "version", json_integer(prev ? jsonx_int(prev, "version", 0) : 0));
-	}
-	id = ST(s, kb_doc_create, row);
-	err = id < 0 ? ERR_STORE : ERR_OK;
-	if (!err && !xerr) {
-		ids = xcalloc(doc.n ? doc.n : 1, sizeof(*ids));
-		for (i = 0; i < doc.n && !err; i++)
-			err = ST(s, kb_passage_add, id, (int)i, doc.passages[i].section, doc.passages[i].page,
-			    doc.passages[i].kind, doc.passages[i].text, &ids[i]);
-		if (!err && prev != NULL) {
-			fields = json_pack("{s:s}", "state", "superseded");
-			err = ST(s, kb_doc_update, jsonx_int(prev, "id", 0), fields);
-			json_decref(fields);
+	x = kb_extractor_new(&lim);
+	pd = xcalloc(KB_TX_DOCS, sizeof(*pd));
+	while (start < n) {
+		size_t bytes = 0, m = 0;
+
+		/* Extract a chunk (outside any transaction: parsing holds no lock). */
+		for (k = start; k < n && m < KB_TX_DOCS && bytes < KB_TX_BYTES; k++, m++) {
+			struct inbox_kb_item *it = &items[k];
+
+			memset(&pd[m], 0, sizeof(pd[m]));
+			pd[m].it = it;
+			it->err = ERR_OK;
+			memset(&it->ei, 0, sizeof(it->ei));
+			it->doc = NULL;
+			if (it->name == NULL)
+				it->name = it->path ? kb_base_name(it->path) : NULL;
+			if (it->name == NULL || !kb_name_ok(it->name)) {
+				it->err = err_set(&it->ei, ERR_INVALID, "the document needs a file name without slashes (1 to 200 characters)");
+				continue;
+			}
+			if (it->path != NULL)
+				pd[m].xerr = kb_extractor_file(x, it->path, it->name, &pd[m].doc, &it->ei);
+			else
+				pd[m].xerr = kb_extractor_mem(x, it->data, it->n, it->name, &pd[m].doc, &it->ei);
+			for (i = 0; i < pd[m].doc.n; i++)
+				bytes += strlen(pd[m].doc.passages[i].text);
 		}
+		kb_store_chunk(s, by, effective, pd, m);
+		for (i = 0; i < m; i++) {
+			if (pd[i].it->err && first == ERR_OK) {
+				first = pd[i].it->err;
+				if (ei != NULL)
+					*ei = pd[i].it->ei;
+			}
+			if (done != NULL)
+				done(arg, pd[i].it);
+			kb_doc_free(&pd[i].doc);
+			free(pd[i].ids);
+		}
+		start = k;
 	}
-	if (!err)
-		err = inbox_audit(s, ws, inbox_actor(by, actor), xerr ? "kb.add_failed" : "kb.add", name,
-		    prev ? json_pack("{s:I,s:I}", "id", (json_int_t)jsonx_int(prev, "id", 0), "version", (json_int_t)jsonx_int(prev, "version", 0)) : NULL,
-		    json_pack("{s:I,s:I,s:s,s:I,s:s?}", "id", (json_int_t)id, "version",
-			(json_int_t)jsonx_int(row, "version", 0), "effective_date", effective, "passages",
-			(json_int_t)(xerr ? 0 : doc.n), "error", xerr ? ei->msg : NULL));
-	if (err) {
-		ST(s, rollback);
-		err_set(ei, err, "could not store the document");
-		goto out;
-	}
-	err = ST(s, commit);
-	if (err) {
-		err_set(ei, err, "could not store the document");
-		goto out;
-	}
-	if (xerr) {
-		err = xerr;
-		goto out;
-	}
-	/* The index learns the new version and forgets the old one together. */
-	if (ix != NULL) {
-		kb_index_add(ix, id, &doc, ids);
-		if (prev != NULL)
-			kb_index_remove(ix, jsonx_int(prev, "id", 0));
-	}
+	free(pd);
+	kb_extractor_free(x);
+	return first;
+}
+
+err_t
+inbox_kb_add(struct store *s, const struct principal *by, const char *path, const void *data,
+    size_t n, const char *name, const char *effective, json_t **doc_out, struct errinfo *ei)
+{
+	struct inbox_kb_item it;
+	err_t err;
+
+	memset(&it, 0, sizeof(it));
+	it.path = path;
+	it.data = data;
+	it.n = n;
+	it.name = name;
+	err = inbox_kb_add_many(s, by, &it, 1, effective, NULL, NULL, ei);
 	if (doc_out != NULL)
-		*doc_out = jsonx_present(ST(s, kb_doc_get, ws, id));
-out:
-	json_decref(prev);
-	json_decref(row);
-	free(ids);
-	kb_doc_free(&doc);
+		*doc_out = it.doc;
+	else
+		json_decref(it.doc);
 	return err;
 }
 

@@ -60,6 +60,21 @@ err_t kb_extract_file(const char *path, const char *name, const struct kb_limits
 err_t kb_extract_mem(const void *data, size_t n, const char *name, const struct kb_limits *lim,
     struct kb_doc *out, struct errinfo *ei);
 
+/* Many files through one sandboxed child (bulk ingest): the same limits per
+ * file (CPU, wall clock, memory, size), the same errors, without a fork per
+ * file. A child that crashes, hits a limit or times out is replaced by a fresh
+ * one for the next file, and a file that kills a child which had served other
+ * files is tried once more in a fresh child, so no file fails for another's
+ * sake. Not for use from several threads at once. lim may be NULL (defaults). */
+struct kb_extractor;
+
+struct kb_extractor *kb_extractor_new(const struct kb_limits *lim);
+err_t kb_extractor_file(struct kb_extractor *x, const char *path, const char *name,
+    struct kb_doc *out, struct errinfo *ei);
+err_t kb_extractor_mem(struct kb_extractor *x, const void *data, size_t n, const char *name,
+    struct kb_doc *out, struct errinfo *ei);
+void kb_extractor_free(struct kb_extractor *x);
+
 /* ---- retrieval and answers (index side) ---- */
 
 struct kb_index;

@@ -4,6 +4,7 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +254,93 @@ test_refusals(void)
 	}
 }
 
+/* SIGKILL every child of this process (the extractor's), as a crash would. */
+static int
+kill_children(void)
+{
+	char path[64], line[512];
+	FILE *f;
+	int n = 0;
+	long pid;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	if (fgets(line, sizeof(line), f) != NULL) {
+		char *c = line, *end;
+
+		for (;;) {
+			pid = strtol(c, &end, 10);
+			if (end == c)
+				break;
+			n += kill((pid_t)pid, SIGKILL) == 0;
+			c = end;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/* Many files through one child: the same documents as one child per file,
+ * and a bad file, a killed child or a spent wall clock costs only its file. */
+static void
+test_extractor(void)
+{
+	static const char garbage[] = "%PDF-1.4 broken beyond repair";
+	struct kb_extractor *x = kb_extractor_new(&lim);
+	struct kb_limits now = lim;
+	struct kb_doc one, d;
+	struct errinfo ei;
+	int i, same = 1, ok = 1;
+
+	extract(md, strlen(md), "manual.md", &one, &ei);
+	for (i = 0; i < 200; i++) {
+		size_t k;
+
+		memset(&ei, 0, sizeof(ei));
+		if (kb_extractor_mem(x, md, strlen(md), "manual.md", &d, &ei) != ERR_OK) {
+			same = 0;
+			break;
+		}
+		same = same && d.n == one.n && strcmp(d.title, one.title) == 0 && strcmp(d.format, one.format) == 0;
+		for (k = 0; k < d.n && same; k++)
+			same = strcmp(d.passages[k].text, one.passages[k].text) == 0 &&
+			    strcmp(d.passages[k].section, one.passages[k].section) == 0 &&
+			    d.passages[k].kind == one.passages[k].kind && d.passages[k].page == one.passages[k].page;
+		kb_doc_free(&d);
+	}
+	CHECK(same, "200 files through one child give the same document as a child each");
+	memset(&ei, 0, sizeof(ei));
+	CHECK(kb_extractor_mem(x, garbage, sizeof(garbage) - 1, "broken.pdf", &d, &ei) == ERR_INVALID && d.n == 0 && strstr(ei.msg, "corrupt"),
+	    "a corrupt file among them gets its own error");
+	memset(&ei, 0, sizeof(ei));
+	CHECK(kb_extractor_mem(x, md, strlen(md), "manual.md", &d, &ei) == ERR_OK && d.n == one.n, "and the next file is extracted");
+	kb_doc_free(&d);
+	CHECK(kill_children() == 1, "one child serves them all");
+	memset(&ei, 0, sizeof(ei));
+	CHECK(kb_extractor_mem(x, md, strlen(md), "manual.md", &d, &ei) == ERR_OK && d.n == one.n,
+	    "a child killed between files is replaced, and the next file is extracted");
+	kb_doc_free(&d);
+	for (i = 0; i < 3; i++) {
+		memset(&ei, 0, sizeof(ei));
+		ok = ok && kb_extractor_file(x, "tests/kb/no-such-file.md", "no-such-file.md", &d, &ei) == ERR_NOT_FOUND;
+	}
+	CHECK(ok, "a missing file is reported without a child");
+	kb_extractor_free(x);
+	now.wall_seconds = 0;
+	x = kb_extractor_new(&now);
+	ok = 1;
+	for (i = 0; i < 3; i++) {
+		memset(&ei, 0, sizeof(ei));
+		ok = ok && kb_extractor_mem(x, md, strlen(md), "manual.md", &d, &ei) == ERR_TIMEOUT && d.n == 0 && strstr(ei.msg, "stopped");
+	}
+	CHECK(ok, "past the wall clock every file is stopped, and each gets a fresh child");
+	kb_extractor_free(x);
+	CHECK(kill_children() == 0, "no child outlives its extractor");
+	kb_doc_free(&one);
+}
+
 static struct kb_index *
 demo_index(void)
 {
@@ -423,6 +511,7 @@ main(void)
 	test_text_and_html();
 	test_docx_pdf();
 	test_refusals();
+	test_extractor();
 	test_retrieval();
 	test_interlock();
 	test_threads();
