@@ -73,6 +73,9 @@ err_t inbox_settings_update(struct store *s, const struct principal *by, json_t 
     json_t **out, struct errinfo *ei);
 /* The workspace's settings with defaults filled in (new reference). */
 json_t *inbox_settings(struct store *s, const char *ws);
+/* Settings as members and the audit trail see them: each secret (the writer's
+ * API key) replaced by "<key>_set": true or false. Takes set, returns it. */
+json_t *inbox_settings_view(json_t *set);
 
 /* ---- transactions with events (inbox_tx.c) ---- */
 
