@@ -878,6 +878,16 @@ inbox_settings_update(struct store *s, const struct principal *by, json_t *req, 
 				if (err)
 					goto out;
 			}
+			if (strcmp(key, "writer_api_key") == 0) {
+				const unsigned char *q;
+
+				/* It becomes a request header: no line breaks or other controls. */
+				for (q = (const unsigned char *)json_string_value(v); *q; q++)
+					if (*q < ' ' || *q == 0x7f) {
+						err = err_set(ei, ERR_INVALID, "setting 'writer_api_key' must not contain control characters");
+						goto out;
+					}
+			}
 		} else if (settings_table[i].type == JSON_ARRAY) {
 			size_t k;
 

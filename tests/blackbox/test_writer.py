@@ -121,7 +121,8 @@ def main():
                          ({"writer_url": "http://a b"}, "spaces"), ({"writer_url": fake.base}, "writer_model"),
                          ({"writer_timeout_ms": 10}, "writer_timeout_ms"), ({"writer_timeout_ms": 120000}, "writer_timeout_ms"),
                          ({"redaction_patterns": ["MRN[0-9]+", "(unclosed"]}, "(unclosed"),
-                         ({"redaction_patterns": "MRN"}, "list"), ({"redaction_patterns": [""]}, "redaction pattern 1")):
+                         ({"redaction_patterns": "MRN"}, "list"), ({"redaction_patterns": [""]}, "redaction pattern 1"),
+                         ({"writer_api_key": "sk-1\r\nX-Injected: 1"}, "control characters")):
             st, body = m.call("PATCH", "/api/v1/settings", bad)
             msg = (body or {}).get("error", {}).get("message", "") if isinstance(body, dict) else str(body)
             check(f"settings refuse {json.dumps(bad)} with a clear message", st == 400 and why in msg, (st, body))
