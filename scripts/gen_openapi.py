@@ -129,7 +129,15 @@ SCHEMAS = {
                   key_phrases=STR, synonyms=STR, channels=S(widget={"type": "boolean"}, email={"type": "boolean"}, api={"type": "boolean"}),
                   allowed_origins={"type": "array", "items": STR},
                   stale_minutes={"type": "integer", "minimum": 5, "maximum": 10080},  # suggest
-                  suggest_auto_threshold={"type": "number", "minimum": 0, "maximum": 1}),  # suggest: 1 = off
+                  suggest_auto_threshold={"type": "number", "minimum": 0, "maximum": 1},  # suggest: 1 = off
+                  # A7: the optional answer writer; "" = off. The key is write-only: responses say writer_api_key_set.
+                  writer_url={"type": "string", "maxLength": 500, "description": "http(s) base of an OpenAI-compatible API; \"\" = off"},
+                  writer_model={"type": "string", "maxLength": 200},
+                  writer_api_key={"type": "string", "maxLength": 1000, "writeOnly": True, "description": "\"\" clears it"},
+                  writer_api_key_set={"type": "boolean", "readOnly": True},
+                  writer_timeout_ms={"type": "integer", "minimum": 100, "maximum": 60000},
+                  redaction_patterns={"type": "array", "maxItems": 50, "items": {"type": "string", "minLength": 1, "maxLength": 300},
+                                      "description": "POSIX extended regexes, case-insensitive; matches become [redacted] before text leaves Baton"}),
     "ConversationCreate": S(external_id=STR, body=STR, context=S(site=STR, protocol=STR, name=STR, email=STR, subject=STR)),
     "MessageCreate": S(body=STR, internal={"type": "boolean"}),
     "Assign": S(assignee_id={"type": ["string", "null"]}),

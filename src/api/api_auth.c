@@ -186,7 +186,7 @@ api_tokens_revoke(struct api_ctx *c)
 void
 api_settings_get(struct api_ctx *c)
 {
-	api_json(c, 200, inbox_settings(c->s, c->p.workspace_id));
+	api_json(c, 200, inbox_settings_view(inbox_settings(c->s, c->p.workspace_id)));
 }
 
 void

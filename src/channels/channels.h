@@ -4,7 +4,9 @@
  * channels_start() runs three threads, each with its own store connection:
  * the mailbox poller (IMAP -> inbox), the sender (bus -> SMTP), and the
  * dispatcher (bus -> webhooks, on-call notifications, escalation ticks).
- * Inbox code is never changed for them: they subscribe to the bus. */
+ * Inbox code is never changed for them: they subscribe to the bus. The one
+ * call the other way is the answer writer, which channels_start() hands to
+ * the agent loop as its inbox_writer_hook. */
 #ifndef BATON_CHANNELS_H
 #define BATON_CHANNELS_H
 
@@ -156,6 +158,32 @@ err_t channels_notify(struct store *s, const char *ws, const char *member_id, co
 /* Notify the assignee (or the primary on call) of every stale thread whose
  * notice is due at now, once per limit. Returns the number of notices. */
 int channels_stale_tick(struct store *s, int64_t now);
+
+/* ---- the optional answer writer (channels_writer.c; DESIGN A7, S4) ---- */
+
+struct inbox_writer_req;
+/* The "[redacted]" that replaces each match of a redaction pattern. */
+extern const char channels_writer_mark[];
+/* text with every match of the patterns (a JSON array of POSIX EREs, matched
+ * case-insensitively) replaced by the mark; caller frees. *bad (may be NULL)
+ * is set when a pattern does not compile. */
+char *channels_writer_redact(const json_t *patterns, const char *text, int *bad);
+/* 1 when every digit run of reply occurs as a whole run in the question or a passage. */
+int channels_writer_numbers_ok(const char *reply, const char *question,
+    const char *const *passages, size_t n_passages);
+/* NULL when the reply may be sent, else why not: "empty", "too_long" (over
+ * 120 words or 3x the extractive answer's words), "new_number". */
+const char *channels_writer_check(const char *reply, const struct inbox_writer_req *rq);
+/* The text of a chat completion response ({"choices":[{"message":{"content"}}]}),
+ * trimmed, in *out (caller frees): NULL, or "malformed" / "empty" with *out NULL. */
+const char *channels_writer_parse(const char *body, size_t n, char **out);
+/* The chat completion request (JSON, caller frees), everything redacted;
+ * *bad when a pattern does not compile (the request must not be sent). */
+char *channels_writer_request(const struct inbox_writer_req *rq, int *bad);
+/* {base}/v1/chat/completions ({base}/chat/completions when base ends in /v1). */
+char *channels_writer_endpoint(const char *base);
+/* The inbox_writer_hook: one POST, bounded by writer_timeout_ms. */
+char *channels_writer_rephrase(struct inbox_writer_req *rq);
 
 /* ---- lifecycle (channels_email.c) ---- */
 

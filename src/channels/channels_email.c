@@ -975,6 +975,7 @@ channels_start(const char *data_dir)
 	ch.data_dir = xstrdup(data_dir);
 	ch.stop = 0;
 	ch.sub = bus_subscribe(ch_on_event, NULL);
+	inbox_set_writer_hook(channels_writer_rephrase); /* A7: used only when a workspace sets writer_url */
 	if (pthread_create(&ch.poller, NULL, ch_poller, NULL) != 0 ||
 	    pthread_create(&ch.sender, NULL, ch_sender, NULL) != 0 ||
 	    pthread_create(&ch.dispatcher, NULL, ch_dispatcher, NULL) != 0)
@@ -997,6 +998,7 @@ channels_stop(void)
 	if (!ch.running)
 		return;
 	bus_unsubscribe(ch.sub);
+	inbox_set_writer_hook(NULL);
 	pthread_mutex_lock(&ch.stop_mu);
 	ch.stop = 1;
 	pthread_cond_broadcast(&ch.stop_cv);

@@ -73,6 +73,9 @@ err_t inbox_settings_update(struct store *s, const struct principal *by, json_t 
     json_t **out, struct errinfo *ei);
 /* The workspace's settings with defaults filled in (new reference). */
 json_t *inbox_settings(struct store *s, const char *ws);
+/* Settings as members and the audit trail see them: each secret (the writer's
+ * API key) replaced by "<key>_set": true or false. Takes set, returns it. */
+json_t *inbox_settings_view(json_t *set);
 
 /* ---- transactions with events (inbox_tx.c) ---- */
 
@@ -116,7 +119,8 @@ err_t inbox_conv_start(struct store *s, const char *ws, const char *channel, jso
 json_t *inbox_conv_get(struct store *s, const struct principal *p, const char *id,
     struct errinfo *ei);
 /* Post a message. author_kind is visitor, member, agent or system. extra may
- * carry confidence, citations, handoff_reason (agent). */
+ * carry confidence, citations, handoff_reason, writer and writer_detail (agent;
+ * writer_detail goes to the audit trail only). */
 err_t inbox_msg_post(struct store *s, const struct principal *p, const char *conv_id,
     const char *author_kind, const char *body, int internal, json_t *extra,
     json_t **msg_out, struct errinfo *ei);
@@ -184,6 +188,26 @@ err_t inbox_agent_start(const char *dsn);
 void inbox_agent_stop(void);
 /* Answer one visitor message now, on the caller's thread (demo seeding, tests). */
 err_t inbox_agent_answer(struct store *s, const char *ws, const char *conv_id, int64_t msg_id);
+
+/* The optional answer writer (A7). After the agent has decided to answer, it
+ * may hand its extractive answer, the question and the cited passages to a
+ * writer that rephrases them (channels_writer.c sets it at serve start). The
+ * writer is called with no store transaction and no index lock held. It
+ * returns the new text (malloc'd) with why = "used", or NULL with why naming
+ * the fault ("timeout", "http_error", ...) and detail saying more ("HTTP
+ * 500"); the agent then sends its extractive answer. why becomes the
+ * message's "writer"; detail goes to the audit trail. */
+struct inbox_writer_req {
+	const json_t *settings;        /* the workspace's (writer_*, redaction_patterns) */
+	const char *question;
+	const char *answer;            /* the extractive answer */
+	const char *const *passages;   /* the cited passages' text */
+	size_t n_passages;
+	const char *why;               /* out: a static string */
+	char detail[160];              /* out: "" or a line for the audit trail */
+};
+typedef char *(*inbox_writer_hook)(struct inbox_writer_req *rq);
+void inbox_set_writer_hook(inbox_writer_hook fn);
 /* ---- tags and rules (inbox_tags.c) ---- */
 
 err_t inbox_tag_group_create(struct store *s, const struct principal *by, json_t *req,

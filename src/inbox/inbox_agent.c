@@ -7,8 +7,13 @@
  *      before retrieval)                               -> handoff with reason
  *   3. retrieval, composition, confidence; below the workspace threshold
  *                                                      -> handoff low_confidence
- *   4. otherwise the answer, with its confidence and citations.
+ *   4. otherwise the answer, with its confidence and citations; when the
+ *      workspace has an answer writer (A7), its rephrasing of the answer from
+ *      the cited passages, if it passes the writer's checks.
  *
+ * The writer never decides: it is asked only once step 4 is reached, after
+ * kb_answer has returned (no index lock) and before inbox_msg_post opens its
+ * transaction, so a slow endpoint holds nothing but this thread.
  * A handoff posts the workspace's holding message in the same transaction that
  * sets needs_human and manual. inbox_msg_post refuses an agent message once a
  * person has replied, so the agent never talks over a member. */
@@ -38,6 +43,47 @@ static struct {
 	pthread_t th;
 	char *dsn;
 } ag = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0, 0, NULL};
+
+static inbox_writer_hook agent_writer;
+
+void
+inbox_set_writer_hook(inbox_writer_hook fn)
+{
+	agent_writer = fn;
+}
+
+/* The writer's text for an answer, or NULL for the extractive one; either way
+ * extra gets "writer" (and "writer_detail") when the workspace has one. */
+static char *
+agent_rephrase(json_t *set, const char *question, const struct kb_result *r, json_t *extra)
+{
+	struct inbox_writer_req rq;
+	const char **texts;
+	const char *url = jsonx_str(set, "writer_url");
+	inbox_writer_hook fn = agent_writer;
+	char *out;
+	size_t i;
+
+	if (fn == NULL || url == NULL || *url == '\0')
+		return NULL;
+	memset(&rq, 0, sizeof(rq));
+	texts = xcalloc(r->n_citations + 1, sizeof(*texts));
+	for (i = 0; i < r->n_citations; i++)
+		texts[i] = r->citations[i].text ? r->citations[i].text : "";
+	rq.settings = set;
+	rq.question = question;
+	rq.answer = r->answer;
+	rq.passages = texts;
+	rq.n_passages = r->n_citations;
+	out = fn(&rq);
+	free(texts);
+	if (out == NULL && rq.why == NULL)
+		rq.why = "error";
+	json_object_set_new(extra, "writer", json_string(out != NULL ? "used" : rq.why));
+	if (rq.detail[0] != '\0')
+		json_object_set_new(extra, "writer_detail", json_string(rq.detail));
+	return out;
+}
 
 static json_t *
 agent_citations(const struct kb_result *r)
@@ -73,6 +119,7 @@ inbox_agent_answer(struct store *s, const char *ws, const char *conv_id, int64_t
 	struct errinfo ei = {0};
 	json_t *conv = NULL, *msgs = NULL, *set = NULL, *extra = NULL, *last_agent = NULL, *m;
 	const char *question = NULL;
+	char *rephrased = NULL;
 	struct kb_index *ix;
 	err_t err = ERR_OK;
 
@@ -116,7 +163,9 @@ inbox_agent_answer(struct store *s, const char *ws, const char *conv_id, int64_t
 		err = inbox_msg_post(s, &agent, conv_id, "agent", jsonx_str(set, "holding_message"), 0,
 		    extra, NULL, &ei);
 	} else {
-		err = inbox_msg_post(s, &agent, conv_id, "agent", r.answer, 0, extra, NULL, &ei);
+		rephrased = agent_rephrase(set, question, &r, extra);
+		err = inbox_msg_post(s, &agent, conv_id, "agent", rephrased ? rephrased : r.answer, 0, extra,
+		    NULL, &ei);
 	}
 	if (err == ERR_CONFLICT)
 		err = ERR_OK; /* a person took over while we composed: stay silent */
@@ -124,6 +173,7 @@ out:
 	if (err)
 		log_warnx("agent: conversation %s: %s", conv_id, ei.msg[0] ? ei.msg : err_str(err));
 	kb_result_free(&r);
+	free(rephrased);
 	json_decref(conv);
 	json_decref(msgs);
 	json_decref(set);

@@ -3,6 +3,7 @@
  * stored as SHA-256 hashes (tokens) or argon2id strings (passwords); the clear
  * value is returned once, to its owner. */
 #include <pthread.h>
+#include <regex.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,10 +134,28 @@ inbox_settings(struct store *s, const char *ws)
 	json_object_set_new(set, "allowed_origins", json_array());
 	json_object_set_new(set, "stale_minutes", json_integer(120));
 	json_object_set_new(set, "suggest_auto_threshold", json_real(0.9)); /* suggest: 1 turns auto-tagging off */
+	/* The optional answer writer (A7): off while writer_url is "". */
+	json_object_set_new(set, "writer_url", json_string(""));
+	json_object_set_new(set, "writer_model", json_string(""));
+	json_object_set_new(set, "writer_timeout_ms", json_integer(8000));
+	json_object_set_new(set, "redaction_patterns", json_array()); /* S4: POSIX EREs */
 	have = json_object_get(w, "settings");
 	if (json_is_object(have))
 		json_object_update(set, have);
 	json_decref(w);
+	return set;
+}
+
+json_t *
+inbox_settings_view(json_t *set)
+{
+	const char *key = "writer_api_key";
+	const char *v = jsonx_str(set, key);
+
+	if (set == NULL)
+		return NULL;
+	json_object_set_new(set, "writer_api_key_set", json_boolean(v != NULL && *v != '\0'));
+	json_object_del(set, key);
 	return set;
 }
 
@@ -752,7 +771,65 @@ static const struct {
 	{"allowed_origins", JSON_ARRAY, 0, 50},
 	{"stale_minutes", JSON_INTEGER, 5, 10080},
 	{"suggest_auto_threshold", JSON_REAL, 0, 1}, /* suggest (T4) */
+	{"writer_url", JSON_STRING, 0, 500},         /* A7; "" = off */
+	{"writer_model", JSON_STRING, 0, 200},
+	{"writer_api_key", JSON_STRING, 0, 1000},    /* write-only */
+	{"writer_timeout_ms", JSON_INTEGER, 100, 60000},
+	{"redaction_patterns", JSON_ARRAY, 0, 50},   /* S4 */
 };
+
+#define REDACT_PATTERN_MAX 300
+
+/* The writer's base URL: "" (off) or http(s)://host... with no spaces or
+ * control characters (it is pasted into a request line). */
+static err_t
+settings_check_url(const char *u, struct errinfo *ei)
+{
+	const char *host;
+	const unsigned char *q;
+
+	if (*u == '\0')
+		return ERR_OK;
+	if (strncmp(u, "http://", 7) == 0)
+		host = u + 7;
+	else if (strncmp(u, "https://", 8) == 0)
+		host = u + 8;
+	else
+		return err_set(ei, ERR_INVALID, "setting 'writer_url' must be an http:// or https:// address");
+	if (*host == '\0' || *host == '/')
+		return err_set(ei, ERR_INVALID, "setting 'writer_url' has no host");
+	for (q = (const unsigned char *)u; *q; q++)
+		if (*q <= ' ' || *q == 0x7f)
+			return err_set(ei, ERR_INVALID, "setting 'writer_url' must not contain spaces or control characters");
+	return ERR_OK;
+}
+
+/* Every redaction pattern compiles as a POSIX extended regex (as it will be
+ * used: case-insensitive); the error names the pattern that does not. */
+static err_t
+settings_check_patterns(json_t *v, struct errinfo *ei)
+{
+	size_t k;
+
+	for (k = 0; k < json_array_size(v); k++) {
+		const char *p = json_string_value(json_array_get(v, k));
+		regex_t re;
+		int rc;
+
+		if (*p == '\0' || strlen(p) > REDACT_PATTERN_MAX)
+			return err_set(ei, ERR_INVALID, "redaction pattern %zu must be 1 to %d characters", k + 1,
+			    REDACT_PATTERN_MAX);
+		rc = regcomp(&re, p, REG_EXTENDED | REG_ICASE);
+		if (rc != 0) {
+			char msg[160];
+
+			regerror(rc, &re, msg, sizeof(msg));
+			return err_set(ei, ERR_INVALID, "redaction pattern '%s' is not a valid regular expression: %s", p, msg);
+		}
+		regfree(&re);
+	}
+	return ERR_OK;
+}
 
 err_t
 inbox_settings_update(struct store *s, const struct principal *by, json_t *req, json_t **out,
@@ -797,6 +874,21 @@ inbox_settings_update(struct store *s, const struct principal *by, json_t *req, 
 				    key, settings_table[i].lo, settings_table[i].hi);
 				goto out;
 			}
+			if (strcmp(key, "writer_url") == 0) {
+				err = settings_check_url(json_string_value(v), ei);
+				if (err)
+					goto out;
+			}
+			if (strcmp(key, "writer_api_key") == 0) {
+				const unsigned char *q;
+
+				/* It becomes a request header: no line breaks or other controls. */
+				for (q = (const unsigned char *)json_string_value(v); *q; q++)
+					if (*q < ' ' || *q == 0x7f) {
+						err = err_set(ei, ERR_INVALID, "setting 'writer_api_key' must not contain control characters");
+						goto out;
+					}
+			}
 		} else if (settings_table[i].type == JSON_ARRAY) {
 			size_t k;
 
@@ -809,6 +901,11 @@ inbox_settings_update(struct store *s, const struct principal *by, json_t *req, 
 					err = err_set(ei, ERR_INVALID, "setting '%s' must be a list of strings", key);
 					goto out;
 				}
+			if (strcmp(key, "redaction_patterns") == 0) {
+				err = settings_check_patterns(v, ei);
+				if (err)
+					goto out;
+			}
 		} else if (!json_is_object(v)) {
 			err = err_set(ei, ERR_INVALID, "setting '%s' must be an object", key);
 			goto out;
@@ -831,12 +928,23 @@ inbox_settings_update(struct store *s, const struct principal *by, json_t *req, 
 		json_object_update(ch, json_object_get(req, "channels"));
 		json_object_set_new(after, "channels", ch);
 	}
+	if (jsonx_str(after, "writer_url") != NULL && *jsonx_str(after, "writer_url") != '\0' &&
+	    (jsonx_str(after, "writer_model") == NULL || *jsonx_str(after, "writer_model") == '\0')) {
+		json_decref(after);
+		err = err_set(ei, ERR_INVALID, "setting 'writer_model' is required when 'writer_url' is set");
+		goto out;
+	}
+	if (json_is_string(json_object_get(after, "writer_api_key")) &&
+	    *jsonx_str(after, "writer_api_key") == '\0')
+		json_object_del(after, "writer_api_key"); /* "" clears the key */
 	err = ST(s, begin);
 	if (!err)
 		err = ST(s, workspace_set_settings, by->workspace_id, after);
+	/* The audit trail is exported and shown: the key never enters it. */
 	if (!err)
 		err = inbox_audit(s, by->workspace_id, inbox_actor(by, actor), "settings.update",
-		    by->workspace_id, json_incref(before), json_incref(after));
+		    by->workspace_id, inbox_settings_view(json_deep_copy(before)),
+		    inbox_settings_view(json_deep_copy(after)));
 	if (!err)
 		err = ST(s, commit);
 	else
@@ -848,7 +956,7 @@ inbox_settings_update(struct store *s, const struct principal *by, json_t *req, 
 	}
 	if (json_object_get(req, "synonyms") != NULL)
 		inbox_kb_reload(s, by->workspace_id);
-	*out = after;
+	*out = inbox_settings_view(after);
 out:
 	json_decref(before);
 	return err;

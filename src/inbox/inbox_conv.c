@@ -304,6 +304,8 @@ inbox_msg_post(struct store *s, const struct principal *p, const char *conv_id,
 		json_object_set(m, "citations", cit);
 	if (reason != NULL)
 		json_object_set_new(m, "handoff_reason", json_string(reason));
+	if (json_is_string(json_object_get(extra, "writer")))
+		json_object_set(m, "writer", json_object_get(extra, "writer"));
 	/* collab (issue 4): the visitor sees a member's first name on replies. */
 	if (is_human && p->kind == P_MEMBER && inbox_first_name(p->name, first) != NULL)
 		json_object_set_new(m, "author_name", json_string(first));
@@ -370,9 +372,10 @@ inbox_msg_post(struct store *s, const struct principal *p, const char *conv_id,
 	util_sha256_hex(body, strlen(body), hash);
 	err = inbox_audit(s, ws, strcmp(author_kind, "agent") == 0 ? "agent" : inbox_actor(p, actor),
 	    internal ? "note.create" : "message.create", conv_id, NULL,
-	    json_pack("{s:I,s:s,s:s,s:O?,s:O?,s:s?}", "message_id", (json_int_t)mid, "author_kind",
+	    json_pack("{s:I,s:s,s:s,s:O?,s:O?,s:s?,s:O?,s:O?}", "message_id", (json_int_t)mid, "author_kind",
 		author_kind, "body_sha256", hash, "confidence", json_object_get(m, "confidence"),
-		"citations", json_object_get(m, "citations"), "handoff_reason", reason));
+		"citations", json_object_get(m, "citations"), "handoff_reason", reason,
+		"writer", json_object_get(m, "writer"), "writer_detail", json_object_get(extra, "writer_detail")));
 	if (!err)
 		err = inbox_tx_event(&tx, ws, conv, internal, "message.created",
 		    json_pack("{s:s,s:o}", "conversation_id", conv_id, "message", conv_msg_view(row)));

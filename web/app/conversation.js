@@ -260,6 +260,8 @@ export function mountConversation(el, app, id, hooks) {
 					h('meter', { min: '0', max: '1', low: '0.5', high: '0.75', optimum: '1', value: String(m.confidence), 'aria-label': 'Confidence' })));
 			}
 			if (m.handoff_reason) extra.push(h('div', { class: 'chip chip-alert', text: 'Handed off: ' + (REASONS[m.handoff_reason] || m.handoff_reason) }));
+			if (m.writer === 'used') extra.push(h('div', { class: 'chip', title: 'Reworded by the workspace’s answer writer from the cited passages only; the confidence and sources are Baton’s own.', text: 'Rephrased' }));
+			else if (m.writer) extra.push(h('div', { class: 'chip', title: 'The answer writer was not used (' + m.writer.replace(/_/g, ' ') + '); this is the extractive answer.', text: 'Extractive (writer: ' + m.writer.replace(/_/g, ' ') + ')' }));
 			if (m.citations && m.citations.length && !m.handoff_reason) {
 				extra.push(h('div', { class: 'sources' }, h('span', { class: 'sources-label', text: 'Sources' }),
 					m.citations.map((c, i) => h('button', { type: 'button', class: 'source', 'data-source': String(i), onclick: () => showPassage(c) },

@@ -216,6 +216,17 @@ export function mountSettings(el, app, parts) {
 			field('stale_minutes', 'A thread is stale after (minutes waiting on the team)', h('input', { type: 'number', min: '5', max: '10080', value: String(s.stale_minutes || 120) }),
 				'The assignee, or the on-call coordinator, is notified once per limit.'),
 			h('fieldset', { class: 'field' }, h('legend', null, 'Agent answers on'), ch('widget', 'Chat widget'), ch('email', 'Email'), ch('api', 'API')),
+			h('h3', null, 'Answer writer (optional)'),
+			h('p', { class: 'hint', text: 'An OpenAI-compatible server (llama.cpp, vLLM, Ollama or a hosted API) can reword the agent’s answers from the passages they cite. Baton still decides whether to answer or hand off, and shows its own confidence and sources. On a timeout, an error or a reply that is too long or brings numbers the passages do not hold, the visitor gets the extractive answer. Leave the URL empty to keep answers extractive: then nothing leaves this server.' }),
+			field('writer_url', 'Endpoint URL', h('input', { type: 'url', value: s.writer_url || '', placeholder: 'http://127.0.0.1:8081' }), 'The base address: Baton posts to <URL>/v1/chat/completions.'),
+			field('writer_model', 'Model', h('input', { value: s.writer_model || '', placeholder: 'e.g. llama-3.1-8b-instruct' })),
+			field('writer_api_key', 'API key', h('input', { type: 'password', autocomplete: 'new-password', value: '', placeholder: s.writer_api_key_set ? 'A key is set: type a new one to replace it' : 'No key (not needed for most local servers)' }),
+				'Write-only: it is sent as a bearer token and never shown again.'),
+			s.writer_api_key_set ? h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 'writer-key-clear', disabled: !admin }), ' Remove the stored key') : null,
+			field('writer_timeout_ms', 'Timeout (milliseconds)', h('input', { type: 'number', min: '100', max: '60000', value: String(s.writer_timeout_ms || 8000) }),
+				'How long the agent waits for the writer before it sends the extractive answer.'),
+			field('redaction_patterns', 'Redaction patterns', h('textarea', { rows: '3', value: (s.redaction_patterns || []).join('\n'), placeholder: 'MRN[- ]?[0-9]+\n[0-9]{2}/[0-9]{2}/[0-9]{4}' }),
+				'One POSIX extended regular expression per line, matched without regard to case. Every match becomes [redacted] in the question, the passages and the answer before anything is sent to the writer.'),
 			admin ? h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-primary', type: 'submit', id: 'save-agent' }, 'Save agent settings')) : null);
 		form.addEventListener('submit', async (e) => {
 			e.preventDefault();
@@ -224,7 +235,12 @@ export function mountSettings(el, app, parts) {
 				synonyms: f.synonyms.value, greeting: f.greeting.value, holding_message: f.holding_message.value,
 				suggest_auto_threshold: Number(f.suggest_auto_threshold.value), stale_minutes: Number(f.stale_minutes.value),
 				channels: { widget: form.querySelector('#ch-widget').checked, email: form.querySelector('#ch-email').checked, api: form.querySelector('#ch-api').checked },
+				writer_url: f.writer_url.value.trim(), writer_model: f.writer_model.value.trim(), writer_timeout_ms: Number(f.writer_timeout_ms.value),
+				redaction_patterns: f.redaction_patterns.value.split('\n').map((l) => l.trim()).filter(Boolean),
 			};
+			const clearKey = form.querySelector('#writer-key-clear');
+			if (f.writer_api_key.value) payload.writer_api_key = f.writer_api_key.value;
+			else if (clearKey && clearKey.checked) payload.writer_api_key = '';
 			try { await patch('/settings', payload); toast('Agent settings saved.', 'ok'); } catch (ex) { toast(ex.message, 'error'); }
 		});
 		clear(box, form);
