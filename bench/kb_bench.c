@@ -252,7 +252,7 @@ struct query {
 	int nevid;
 	/* results */
 	double conf, f[KB_MODEL_NF];
-	int y, words, handoff, decision_ok, oracle;
+	int y, words, handoff, decision_ok;
 	const char *reason;
 	char *answer;
 	char *cited;
@@ -362,9 +362,6 @@ eval_query(struct query *q, int keep)
 			q->clab[i] = (char)cand_right(q, tr.cand[i].document, tr.cand[i].passage_id, tr.cand[i].answer, 1);
 		}
 	}
-	q->oracle = 0;
-	for (i = 0; i < tr.ncand && !q->oracle; i++)
-		q->oracle = cand_right(q, tr.cand[i].document, tr.cand[i].passage_id, tr.cand[i].answer, q->fam >= F_DEMO);
 	kb_trace_free(&tr);
 	kb_answer(SETS[q->set].ix, q->q, &ks, &r);
 	q->conf = r.confidence;
@@ -757,7 +754,7 @@ baseline_scale(int fam)
 static void
 report(int fam, int diagram, int verbose)
 {
-	double na = 0, ok = 0, bok = 0, orc = 0, docok = 0, words = 0, bwords = 0, maxw = 0, ans = 0, ansok = 0, dec[4] = {0}, ndec[4] = {0};
+	double na = 0, ok = 0, bok = 0, words = 0, bwords = 0, maxw = 0, ans = 0, ansok = 0, dec[4] = {0}, ndec[4] = {0};
 	size_t i;
 	int any = 0;
 
@@ -773,8 +770,6 @@ report(int fam, int diagram, int verbose)
 			continue;
 		na++;
 		ok += q->y;
-		orc += q->oracle;
-		docok += q->cited != NULL && strcmp(q->cited, q->gold_doc) == 0;
 		bok += q->by;
 		words += q->words;
 		bwords += q->bwords;
@@ -800,8 +795,6 @@ report(int fam, int diagram, int verbose)
 	printf("  %-44s %10s %10s\n", "", "Baton", "FTS5 bm25");
 	printf("  %-44s %10.3f %10.3f\n", fam == F_PUBMED ? "cites its own abstract (answerable)" : fam == F_NLI ?
 	    "cites the primary trial (Baton: an evidence line)" : "answer right and cited (answerable)", ok / na, bok / na);
-	printf("  %-44s %10.3f %10s\n", "... a right candidate among the top passages", orc / na, "");
-	printf("  %-44s %10.3f %10s\n", "... the right document cited first", docok / na, "");
 	if (ndec[E_ABSENT] > 0)
 		printf("  %-44s %10.3f %10.3f\n", "handoff AUROC (answerable vs absent)", auroc_of(fam, 0, is_answerable, is_absent),
 		    auroc_of(fam, 1, is_answerable, is_absent));
@@ -905,28 +898,23 @@ fit_lr(struct fitset *fs, double C, double *w, double *bias)
 
 /* How many training questions of each family the fits take, and how often
  * each counts: the workspace sets are small and closest to real use. */
-static const size_t fam_cap[F_N] = {150, 60, 100000, 100000, 0, 0};
-static const size_t rr_cap[F_N] = {100, 100, 100000, 100000, 0, 0};
+static const size_t fam_cap[F_N] = {600, 400, 100000, 100000, 0, 0};
 static const int fam_reps[F_N] = {1, 1, 3, 3, 0, 0};
 
 static struct kb_model FIT;
 
-/* Pairwise: for each training question, (right - wrong) candidate feature
- * differences, both ways round, so the fit learns an ordering within a
- * question rather than a level across collections. */
 static void
 fit_reranker(void)
 {
 	struct fitset fs = {.nf = KB_RR_NF};
 	size_t i, per[F_N] = {0};
-	int c, d, r, j;
-	double diff[KB_RR_NF], w0;
+	int c, r;
 
 	for (i = 0; i < NQ; i++) {
 		const struct query *q = &Q[i];
 		int pos = 0;
 
-		if (!q->train || per[q->fam] >= rr_cap[q->fam])
+		if (!q->train || per[q->fam] >= fam_cap[q->fam])
 			continue;
 		for (c = 0; c < q->ncand; c++)
 			pos += q->clab[c];
@@ -934,28 +922,12 @@ fit_reranker(void)
 			continue; /* nothing to rank */
 		per[q->fam]++;
 		for (r = 0; r < fam_reps[q->fam]; r++)
-			for (c = 0; c < q->ncand; c++) {
-				int pairs = 0;
-
-				if (!q->clab[c])
-					continue;
-				for (d = 0; d < q->ncand && pairs < 24; d++) {
-					if (q->clab[d])
-						continue;
-					pairs++;
-					for (j = 0; j < KB_RR_NF; j++)
-						diff[j] = q->cf[c][j] - q->cf[d][j];
-					fit_add(&fs, diff, 1);
-					for (j = 0; j < KB_RR_NF; j++)
-						diff[j] = -diff[j];
-					fit_add(&fs, diff, 0);
-				}
-			}
+			for (c = 0; c < q->ncand && c < 60; c++)
+				fit_add(&fs, q->cf[c], q->clab[c]);
 	}
-	printf("re-ranker: %zu candidate pairs from %zu + %zu + %zu + %zu questions (pubmedqa, nli4ct, demo, kestrel)\n", fs.n,
+	printf("re-ranker: %zu candidates from %zu + %zu + %zu + %zu questions (pubmedqa, nli4ct, demo, kestrel)\n", fs.n,
 	    per[F_PUBMED], per[F_NLI], per[F_DEMO], per[F_KESTREL]);
-	fit_lr(&fs, 1.0, FIT.rr_w, &w0);
-	FIT.rr_bias = 0; /* an ordering has no level */
+	fit_lr(&fs, 1.0, FIT.rr_w, &FIT.rr_bias);
 }
 
 static void

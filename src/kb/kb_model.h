@@ -6,9 +6,9 @@
 #ifndef BATON_KB_MODEL_H
 #define BATON_KB_MODEL_H
 
-static const double kb_rr_bias = 0.000000;
-static const double kb_rr_w[KB_RR_NF] = {2.902482, -0.093886, 4.100904, 4.639517, 1.242543, 0.455442, -0.455442, 0.339070, 1.095958, 0.582463, 0.657178, -0.162558, 0.706695, 1.084797, -0.174600, 0.294968};
-static const double kb_model_bias = -2.772961;
-static const double kb_model_w[KB_MODEL_NF] = {0.001800, 0.671908, 1.981240, -1.882045, 1.000458, -0.498941, -0.209372, -0.367686, 0.116585, 2.075512};
+static const double kb_rr_bias = -4.272668;
+static const double kb_rr_w[KB_RR_NF] = {1.248606, 0.892560, 2.702194, 3.205865, -2.609793, -0.009488, -0.480233, -0.665900, -0.245580, -0.620697, 0.013961, -0.289890, 0.136003, 0.417147, 0.016766, 0.861649};
+static const double kb_model_bias = -4.674013;
+static const double kb_model_w[KB_MODEL_NF] = {0.495936, 0.654502, 2.263525, -1.634714, 2.114671, -0.396030, 0.241204, 0.081654, -1.504146, 3.158671};
 
 #endif
