@@ -40,24 +40,17 @@ def main():
     got = {a["id"]: a for a in map(json.loads, out.stdout.splitlines())}
     cats = {}
     pairs, pos, neg, lens = [], [], [], []
-    rc = [0, 0]  # answer right and cited (first citation), handed off or not
-    hpos, hneg = [], []  # confidence of answerable vs absent questions
     for q in qs:
         a = got[q["id"]]
         if q["expect"] == "answer":
             right_doc = any(c["document"] == q["document"] for c in a["citations"])
             has = any(s.lower() in a["answer"].lower() for s in q["answer_contains"])
             good = not a["handoff"] and right_doc and has
-            rc[0] += bool(a["citations"]) and a["citations"][0]["document"] == q["document"] and has
-            rc[1] += 1
-            hpos.append(a["confidence"])
             cat = "answerable"
             if not a["handoff"]:
                 lens.append(len(a["answer"].split()))
         else:
             good = a["handoff"] and a["reason"] == q["reason"]
-            if q["reason"] == "low_confidence":
-                hneg.append(a["confidence"])
             cat = q["reason"]
         cats.setdefault(cat, [0, 0])
         cats[cat][0] += good; cats[cat][1] += 1
@@ -75,7 +68,6 @@ def main():
     total = sum(v[0] for v in cats.values()); n = sum(v[1] for v in cats.values())
     for c, (g, t) in sorted(cats.items()):
         print(f"  {c:16s} {g:3d}/{t:<3d} {100.0 * g / t:5.1f}%")
-    print(f"  answer right and cited (answerable) {rc[0]}/{rc[1]} = {rc[0] / max(rc[1], 1):.3f}   handoff AUROC (answerable vs absent) {auroc(hpos, hneg):.3f}")
     res = {"split": split, "accuracy": total / n, "auroc": auroc(pos, neg), "ece": ece(pairs),
            "mean_answer_words": sum(lens) / len(lens) if lens else 0, "n": n}
     print(f"  overall {total}/{n} = {100.0 * total / n:.1f}%   AUROC {res['auroc']:.3f}   ECE {res['ece']:.3f}   mean answer {res['mean_answer_words']:.1f} words")

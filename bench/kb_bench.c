@@ -1,19 +1,10 @@
 /* kb_bench.c: the answer agent against a plain SQLite FTS5 bm25 baseline, on
- * the public data in ../shared/data and the project's workspace question
- * sets, in one run.
+ * the public data in ../shared/data and the demo question set, in one run.
  *
- *   kb_bench quality [--train] [--verbose SET]
- *                                quality figures; --train also refits the
- *                                re-ranker and the confidence model on the
- *                                training splits and rewrites src/kb/kb_model.h
+ *   kb_bench quality [--train]   quality figures; --train also refits the
+ *                                confidence model and rewrites src/kb/kb_model.h
  *   kb_bench latency             answer latency at 5,000 and 100,000 passages
  *
- * Workspace sets (demo/, bench/data/kestrel, and the held-out
- * bench/data/osprey and bench/data/leaflets that nothing is fitted on): a
- * folder with kb/ (the documents, extracted as `kb add` does) and
- * questions.jsonl ({"question","expect","reason","document",
- * "answer_contains","split"}). A right answer cites the document and quotes
- * one of answer_contains; the baseline's answer is its top passage.
  * PubMedQA: the knowledge base holds every abstract (one document each, one
  * section per labelled part). Five folds withhold a fifth of the source
  * abstracts in turn; those questions should be handed off, the others
@@ -32,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -41,6 +31,39 @@
 #include "core/jsonx.h"
 #include "kb/kb.h"
 #include "kb/kb_int.h"
+#include "kb/kb_model.h"
+
+#define NF KB_MODEL_NF
+
+struct sample {
+	double f[NF];
+	double conf;   /* our confidence */
+	double bconf;  /* baseline's raw top score */
+	int y;         /* 1 when the answer would be right */
+	int by;        /* the same for the baseline */
+	int answerable;
+	int cited_ok, bcited_ok;
+	int words, bwords;
+	int set;       /* 0 pubmedqa, 1 nli4ct, 2 demo */
+	int train;
+	int evidence_ok, bevidence_ok;
+	int section_ok, bsection_ok;
+	double f1;
+};
+
+static struct sample *S;
+static size_t NS, CAPS;
+
+static struct sample *
+new_sample(void)
+{
+	if (NS == CAPS) {
+		CAPS = CAPS ? CAPS * 2 : 1024;
+		S = xrealloc(S, CAPS * sizeof(*S));
+	}
+	memset(&S[NS], 0, sizeof(S[0]));
+	return &S[NS++];
+}
 
 static double
 now_s(void)
@@ -123,7 +146,6 @@ fts_query(const char *q, struct buf *b)
 
 /* Top document and raw score from FTS5; returns 0 when nothing matched. */
 static char fts_section[128];
-static char fts_text[8192];
 
 static int
 fts_top(struct set *st, const char *q, char *doc, size_t dn, double *score, int *words, int64_t *rowid)
@@ -145,7 +167,6 @@ fts_top(struct set *st, const char *q, char *doc, size_t dn, double *score, int 
 
 		snprintf(doc, dn, "%s", (const char *)sqlite3_column_text(st->q, 0));
 		snprintf(fts_section, sizeof(fts_section), "%s", (const char *)sqlite3_column_text(st->q, 3));
-		snprintf(fts_text, sizeof(fts_text), "%s", t ? t : "");
 		*score = -sqlite3_column_double(st->q, 2);
 		for (; t && *t; t++) {
 			int isw = *t != ' ';
@@ -207,6 +228,128 @@ tok_f1(const char *a, const char *b)
 	return 2 * (common / ca) * (common / cb) / ((common / ca) + (common / cb));
 }
 
+/* ---- metrics ---- */
+
+static double
+auroc(int set, int which, int split)
+{
+	double wins = 0, np = 0, nn = 0;
+	size_t i, k;
+
+	for (i = 0; i < NS; i++) {
+		if (S[i].set != set || (split >= 0 && S[i].train != split) || !(which ? S[i].by : S[i].y))
+			continue;
+		np++;
+		for (k = 0; k < NS; k++) {
+			double a, b;
+
+			if (S[k].set != set || (split >= 0 && S[k].train != split) || (which ? S[k].by : S[k].y))
+				continue;
+			a = which ? S[i].bconf : S[i].conf;
+			b = which ? S[k].bconf : S[k].conf;
+			wins += a > b ? 1 : a == b ? 0.5 : 0;
+		}
+	}
+	for (k = 0; k < NS; k++)
+		nn += S[k].set == set && (split < 0 || S[k].train == split) && !(which ? S[k].by : S[k].y);
+	return np > 0 && nn > 0 ? wins / (np * nn) : NAN;
+}
+
+/* The baseline's confidence: its top score scaled to 0..1 by the largest. */
+static void
+baseline_scale(int set)
+{
+	double mx = 0;
+	size_t i;
+
+	for (i = 0; i < NS; i++)
+		if (S[i].set == set && S[i].bconf > mx)
+			mx = S[i].bconf;
+	for (i = 0; i < NS; i++)
+		if (S[i].set == set)
+			S[i].bconf = mx > 0 ? S[i].bconf / mx : 0;
+}
+
+static double
+ece(int set, int which, int split)
+{
+	double sum[10] = {0}, hit[10] = {0}, cnt[10] = {0}, e = 0, n = 0;
+	size_t i;
+	int b;
+
+	for (i = 0; i < NS; i++) {
+		double c;
+
+		if (S[i].set != set || (split >= 0 && S[i].train != split))
+			continue;
+		c = which ? S[i].bconf : S[i].conf;
+		b = c >= 1 ? 9 : (int)(c * 10);
+		sum[b] += c;
+		hit[b] += which ? S[i].by : S[i].y;
+		cnt[b]++;
+		n++;
+	}
+	for (b = 0; b < 10; b++)
+		if (cnt[b] > 0)
+			e += cnt[b] * fabs(sum[b] / cnt[b] - hit[b] / cnt[b]);
+	return n > 0 ? e / n : NAN;
+}
+
+static void
+report(const char *name, int set, int split, double thr)
+{
+	double cite = 0, bcite = 0, na = 0, ans = 0, ansok = 0, bans = 0, bansok = 0, words = 0, bwords = 0, nw = 0;
+	double ev = 0, bev = 0, f1 = 0, nf1 = 0, sec = 0, bsec = 0;
+	size_t i;
+
+	for (i = 0; i < NS; i++) {
+		struct sample *s = &S[i];
+
+		if (s->set != set || (split >= 0 && s->train != split))
+			continue;
+		if (s->answerable) {
+			na++;
+			cite += s->cited_ok;
+			bcite += s->bcited_ok;
+			ev += s->evidence_ok;
+			sec += s->section_ok;
+			bsec += s->bsection_ok;
+			bev += s->bevidence_ok;
+			if (s->conf >= thr) {
+				ans++;
+				ansok += s->y;
+			}
+			if (s->bconf >= thr) {
+				bans++;
+				bansok += s->bcited_ok;
+			}
+			words += s->words;
+			bwords += s->bwords;
+			nw++;
+			if (s->f1 > 0 || set == 0) {
+				f1 += s->f1;
+				nf1++;
+			}
+		}
+	}
+	printf("\n%s: %.0f answerable questions\n", name, na);
+	printf("  %-34s %10s %10s\n", "", "Baton", "FTS5 bm25");
+	printf("  %-34s %9.1f%% %9.1f%%\n", set == 1 ? "cites the primary trial" : "citation accuracy (top document)", 100 * cite / na, 100 * bcite / na);
+	if (set == 1) {
+		printf("  %-34s %9.1f%% %9.1f%%\n", "... and the right section", 100 * sec / na, 100 * bsec / na);
+		printf("  %-34s %9.1f%% %9.1f%%\n", "... and a gold evidence line", 100 * ev / na, 100 * bev / na);
+	}
+	printf("  %-34s %10.3f %10.3f\n", "handoff AUROC", auroc(set, 0, split), auroc(set, 1, split));
+	printf("  %-34s %10.3f %10.3f\n", "ECE", ece(set, 0, split), ece(set, 1, split));
+	printf("  %-34s %9.1f%% %9.1f%%\n", "coverage at threshold 0.5", 100 * ans / na, 100 * bans / na);
+	printf("  %-34s %9.1f%% %9.1f%%\n", "accuracy when answering", ans ? 100 * ansok / ans : 0, bans ? 100 * bansok / bans : 0);
+	printf("  %-34s %10.1f %10.1f\n", "mean answer length (words)", words / nw, bwords / nw);
+	if (set == 0)
+		printf("  %-34s %10.3f %10s\n", "answer token F1 vs the conclusion", f1 / nf1, "-");
+}
+
+/* ---- PubMedQA ---- */
+
 static char *
 readfile(const char *path, size_t *n)
 {
@@ -232,174 +375,6 @@ readfile(const char *path, size_t *n)
 	return d;
 }
 
-
-/* ---- question sets ---- */
-
-enum fam { F_PUBMED, F_NLI, F_DEMO, F_KESTREL, F_OSPREY, F_LEAFLETS, F_N };
-static const char *const fam_name[F_N] = {"PubMedQA (withheld-source folds; reporting = official test ids)",
-	"NLI4CT grounding (reporting = Gold_test)", "Demo questions (reporting = test split)",
-	"KESTREL-RA (reporting = test split)", "OSPREY, held out (never fitted on; all questions)",
-	"Leaflets, held out: many small documents (never fitted on; all questions)"};
-static const char *const fam_dir[F_N] = {NULL, NULL, "demo", "bench/data/kestrel", "bench/data/osprey", "bench/data/leaflets"};
-
-enum expect { E_ANSWER, E_ABSENT, E_KEY, E_HUMAN };
-
-struct query {
-	int fam, set, train, expect, answerable;
-	char *q, *gold_doc, *gold_text, *gold_section;
-	json_t *contains;      /* strings a right answer quotes */
-	int64_t evid[64];
-	int nevid;
-	/* results */
-	double conf, f[KB_MODEL_NF];
-	int y, words, handoff, decision_ok;
-	const char *reason;
-	char *answer;
-	char *cited;
-	/* the baseline */
-	double bconf;
-	int by, bwords;
-	/* candidates, for fitting */
-	int ncand;
-	double (*cf)[KB_RR_NF];
-	char *clab;
-};
-
-static struct query *Q;
-static size_t NQ, QCAP;
-static struct set SETS[16];
-static char *SET_KEYS[16];
-static int NSETS;
-
-static struct query *
-new_query(int fam, int set, const char *q)
-{
-	struct query *x;
-
-	if (NQ == QCAP) {
-		QCAP = QCAP ? QCAP * 2 : 1024;
-		Q = xrealloc(Q, QCAP * sizeof(*Q));
-	}
-	x = &Q[NQ++];
-	memset(x, 0, sizeof(*x));
-	x->fam = fam;
-	x->set = set;
-	x->q = xstrdup(q ? q : "");
-	return x;
-}
-
-static int
-has_any(json_t *contains, const char *text)
-{
-	size_t k;
-
-	for (k = 0; text && k < json_array_size(contains); k++)
-		if (strcasestr(text, json_string_value(json_array_get(contains, k))) != NULL)
-			return 1;
-	return 0;
-}
-
-/* Is this candidate (or answer) right for the question? */
-static int
-cand_right(const struct query *q, const char *doc, int64_t pid, const char *answer, int strict)
-{
-	int k;
-
-	if (!q->answerable || doc == NULL || strcmp(doc, q->gold_doc) != 0)
-		return 0;
-	if (q->fam == F_PUBMED)
-		return !strict || tok_f1(answer, q->gold_text) >= 0.15;
-	if (q->fam == F_NLI) {
-		if (!strict)
-			return 1;
-		for (k = 0; k < q->nevid; k++)
-			if (q->evid[k] == pid)
-				return 1;
-		return 0;
-	}
-	return has_any(q->contains, answer);
-}
-
-static void
-baseline_one(struct query *q)
-{
-	char bdoc[128] = "";
-	int bw = 0;
-
-	if (fts_top(&SETS[q->set], q->q, bdoc, sizeof(bdoc), &q->bconf, &bw, NULL)) {
-		q->bwords = bw;
-		if (q->answerable && strcmp(bdoc, q->gold_doc) == 0) {
-			if (q->fam == F_PUBMED)
-				q->by = 1;
-			else if (q->fam == F_NLI)
-				q->by = strcmp(fts_section, q->gold_section) == 0; /* no line ids in FTS: section level */
-			else
-				q->by = has_any(q->contains, fts_text);
-		}
-	}
-}
-
-/* Run Baton on one question: the trace (candidates, features) and the
- * answer as a workspace would get it (key phrases, threshold 0.5). */
-static void
-eval_query(struct query *q, int keep)
-{
-	struct kb_settings ks = {0.5, SET_KEYS[q->set]};
-	struct kb_trace tr;
-	struct kb_result r;
-	size_t i;
-
-	kb_answer_trace(SETS[q->set].ix, q->q, &tr);
-	memcpy(q->f, tr.f, sizeof(q->f));
-	if (keep) {
-		free(q->cf);
-		free(q->clab);
-		q->ncand = (int)tr.ncand;
-		q->cf = xcalloc(tr.ncand ? tr.ncand : 1, sizeof(*q->cf));
-		q->clab = xcalloc(tr.ncand ? tr.ncand : 1, 1);
-		for (i = 0; i < tr.ncand; i++) {
-			memcpy(q->cf[i], tr.cand[i].f, sizeof(q->cf[i]));
-			q->clab[i] = (char)cand_right(q, tr.cand[i].document, tr.cand[i].passage_id, tr.cand[i].answer, 1);
-		}
-	}
-	kb_trace_free(&tr);
-	kb_answer(SETS[q->set].ix, q->q, &ks, &r);
-	q->conf = r.confidence;
-	q->handoff = r.handoff;
-	q->reason = r.reason;
-	q->words = words_of(r.answer);
-	free(q->answer);
-	free(q->cited);
-	q->answer = xstrdup(r.answer);
-	q->cited = xstrdup(r.n_citations ? r.citations[0].document : "");
-	q->y = r.n_citations && cand_right(q, r.citations[0].document, r.citations[0].passage_id, r.answer, q->fam >= F_DEMO);
-	switch (q->expect) {
-	case E_ANSWER:
-		q->decision_ok = !r.handoff && q->y;
-		break;
-	case E_ABSENT:
-		q->decision_ok = r.handoff && r.reason && strcmp(r.reason, "low_confidence") == 0;
-		break;
-	case E_KEY:
-		q->decision_ok = r.handoff && r.reason && strcmp(r.reason, "key_phrase") == 0;
-		break;
-	default:
-		q->decision_ok = r.handoff && r.reason && strcmp(r.reason, "human_requested") == 0;
-	}
-	kb_result_free(&r);
-}
-
-static void
-eval_all(int keep)
-{
-	size_t i;
-
-	for (i = 0; i < NQ; i++)
-		eval_query(&Q[i], keep);
-}
-
-/* ---- loading ---- */
-
 static void
 doc_build(struct kb_doc *d, const char *name, json_t *texts, json_t *labels)
 {
@@ -418,6 +393,36 @@ doc_build(struct kb_doc *d, const char *name, json_t *texts, json_t *labels)
 	d->name = xstrdup(name);
 	d->title = xstrdup("");
 	d->format = xstrdup("txt");
+}
+
+static void
+eval_one(struct set *st, const char *q, const char *gold_doc, int answerable, int setno, int train,
+    const char *gold_answer)
+{
+	struct sample *s = new_sample();
+	struct kb_settings ks = {0.5, NULL};
+	struct kb_result r;
+	int64_t top;
+	char bdoc[128] = "";
+	int bw = 0;
+
+	s->set = setno;
+	s->train = train;
+	s->answerable = answerable;
+	kb_answer_features(st->ix, q, s->f, &top);
+	kb_answer(st->ix, q, &ks, &r);
+	s->conf = r.confidence;
+	s->cited_ok = answerable && r.n_citations && strcmp(r.citations[0].document, gold_doc) == 0;
+	s->y = s->cited_ok;
+	s->words = words_of(r.answer);
+	if (gold_answer != NULL && s->cited_ok)
+		s->f1 = tok_f1(r.answer, gold_answer);
+	if (fts_top(st, q, bdoc, sizeof(bdoc), &s->bconf, &bw, NULL)) {
+		s->bcited_ok = answerable && strcmp(bdoc, gold_doc) == 0;
+		s->by = s->bcited_ok;
+		s->bwords = bw;
+	}
+	kb_result_free(&r);
 }
 
 static int
@@ -445,10 +450,10 @@ pubmedqa(const char *dir)
 	json_object_foreach(all, id, v)
 		ids[n++] = id;
 	for (fold = 0; fold < 5; fold++) {
-		int s = NSETS++;
+		struct set st;
 
 		/* Index without fold `fold`'s abstracts. */
-		set_open(&SETS[s]);
+		set_open(&st);
 		for (i = 0; i < n; i++) {
 			json_t *e = json_object_get(all, ids[i]);
 			struct kb_doc d;
@@ -456,30 +461,29 @@ pubmedqa(const char *dir)
 			if ((int)(i % 5) == fold)
 				continue;
 			doc_build(&d, ids[i], json_object_get(e, "CONTEXTS"), json_object_get(e, "LABELS"));
-			set_add(&SETS[s], (int64_t)i, &d, NULL);
+			set_add(&st, (int64_t)i, &d, NULL);
 			kb_doc_free(&d);
 		}
 		for (i = 0; i < n; i++) {
 			json_t *e = json_object_get(all, ids[i]);
-			int present = (int)((i + 1) % 5) == fold;
-			struct query *q;
+			const char *q = jsonx_str(e, "QUESTION");
+			int train = json_object_get(test, ids[i]) == NULL;
 
 			/* Withheld here: should hand off. Present here (the next fold): should answer. */
-			if ((int)(i % 5) != fold && !present)
-				continue;
-			q = new_query(F_PUBMED, s, jsonx_str(e, "QUESTION"));
-			q->train = json_object_get(test, ids[i]) == NULL;
-			q->answerable = present;
-			q->expect = present ? E_ANSWER : E_ABSENT;
-			q->gold_doc = xstrdup(ids[i]);
-			q->gold_text = xstrdup(jsonx_str(e, "LONG_ANSWER") ? jsonx_str(e, "LONG_ANSWER") : "");
+			if ((int)(i % 5) == fold)
+				eval_one(&st, q, ids[i], 0, 0, train, NULL);
+			else if ((int)((i + 1) % 5) == fold)
+				eval_one(&st, q, ids[i], 1, 0, train, jsonx_str(e, "LONG_ANSWER"));
 		}
+		set_close(&st);
 	}
 	free(ids);
 	json_decref(all);
 	json_decref(test);
 	return 1;
 }
+
+/* ---- NLI4CT ---- */
 
 static const char *const nli_sections[] = {"Intervention", "Eligibility", "Results", "Adverse Events"};
 
@@ -488,9 +492,10 @@ nli4ct(const char *dir)
 {
 	char path[1024];
 	json_t *sets[2];
+	struct set st;
 	const char *key;
 	json_t *v;
-	int k, loaded = 0, s;
+	int k, loaded = 0;
 
 	snprintf(path, sizeof(path), "%s/nli4ct/train.json", dir);
 	sets[0] = json_load_file(path, 0, NULL);
@@ -502,15 +507,14 @@ nli4ct(const char *dir)
 		json_decref(sets[1]);
 		return 0;
 	}
-	s = NSETS++;
-	set_open(&SETS[s]);
+	set_open(&st);
 	{
 		/* Every trial named by a statement: one document, one section per part. */
 		json_t *seen = json_object();
 
 		for (k = 0; k < 2; k++)
 			json_object_foreach(sets[k], key, v) {
-				const char *tids[2] = {jsonx_str(v, "Primary_id"), jsonx_str(v, "Secondary_id")};
+				const char *ids[2] = {jsonx_str(v, "Primary_id"), jsonx_str(v, "Secondary_id")};
 				int j;
 
 				for (j = 0; j < 2; j++) {
@@ -520,10 +524,10 @@ nli4ct(const char *dir)
 					int64_t pids[4096];
 					size_t np = 0, sidx;
 
-					if (tids[j] == NULL || json_object_get(seen, tids[j]))
+					if (ids[j] == NULL || json_object_get(seen, ids[j]))
 						continue;
-					json_object_set_new(seen, tids[j], json_true());
-					snprintf(path, sizeof(path), "%s/nli4ct/ct_json/%s.json", dir, tids[j]);
+					json_object_set_new(seen, ids[j], json_true());
+					snprintf(path, sizeof(path), "%s/nli4ct/ct_json/%s.json", dir, ids[j]);
 					ct = json_load_file(path, 0, NULL);
 					if (ct == NULL)
 						continue;
@@ -544,477 +548,220 @@ nli4ct(const char *dir)
 						}
 					}
 					kb_builder_done(&b);
-					d.name = xstrdup(tids[j]);
+					d.name = xstrdup(ids[j]);
 					d.title = xstrdup("");
 					d.format = xstrdup("txt");
-					set_add(&SETS[s], (int64_t)loaded++, &d, pids);
+					set_add(&st, (int64_t)loaded++, &d, pids);
 					kb_doc_free(&d);
 					json_decref(ct);
 				}
 			}
 		json_decref(seen);
 	}
-	printf("NLI4CT: %d trials indexed, %zu passages\n", loaded, kb_index_passages(SETS[s].ix));
+	printf("NLI4CT: %d trials indexed, %zu passages\n", loaded, kb_index_passages(st.ix));
 	for (k = 0; k < 2; k++)
 		json_object_foreach(sets[k], key, v) {
-			const char *st = jsonx_str(v, "Statement"), *sec = jsonx_str(v, "Section_id");
+			const char *q = jsonx_str(v, "Statement"), *sec = jsonx_str(v, "Section_id");
 			json_t *evi = json_object_get(v, "Primary_evidence_index");
-			struct query *q;
+			struct kb_settings ks = {0.5, NULL};
+			struct kb_result r;
+			struct sample *s;
+			int64_t top;
 			size_t e;
-			int sidx = 0;
+			char bdoc[128] = "";
+			int bw = 0;
 
-			if (st == NULL || sec == NULL)
+			if (q == NULL || sec == NULL)
 				continue;
-			while (sidx < 4 && strcmp(nli_sections[sidx], sec) != 0)
-				sidx++;
-			q = new_query(F_NLI, s, st);
-			q->train = k == 0;
-			q->answerable = 1;
-			q->expect = E_ANSWER;
-			q->gold_doc = xstrdup(jsonx_str(v, "Primary_id"));
-			q->gold_section = xstrdup(sec);
-			for (e = 0; e < json_array_size(evi) && q->nevid < 64; e++)
-				q->evid[q->nevid++] = (int64_t)(sidx * 10000 + json_integer_value(json_array_get(evi, e)));
+			s = new_sample();
+			s->set = 1;
+			s->train = k == 0;
+			s->answerable = 1;
+			kb_answer_features(st.ix, q, s->f, &top);
+			kb_answer(st.ix, q, &ks, &r);
+			s->conf = r.confidence;
+			if (r.n_citations) {
+				const char *cs = r.citations[0].section;
+
+				s->cited_ok = strcmp(r.citations[0].document, jsonx_str(v, "Primary_id")) == 0;
+				s->section_ok = s->cited_ok && strncmp(cs, sec, strlen(sec)) == 0;
+				for (e = 0; s->section_ok && e < json_array_size(evi); e++) {
+					int sidx = 0;
+
+					while (sidx < 4 && strcmp(nli_sections[sidx], sec) != 0)
+						sidx++;
+					if (r.citations[0].passage_id == (int64_t)(sidx * 10000 + json_integer_value(json_array_get(evi, e))))
+						s->evidence_ok = 1;
+				}
+			}
+			s->y = s->cited_ok;
+			s->words = words_of(r.answer);
+			if (fts_top(&st, q, bdoc, sizeof(bdoc), &s->bconf, &bw, NULL)) {
+				s->bcited_ok = strcmp(bdoc, jsonx_str(v, "Primary_id")) == 0;
+				s->bsection_ok = s->bcited_ok && strcmp(fts_section, sec) == 0;
+				s->by = s->bcited_ok;
+				s->bwords = bw;
+			}
+			kb_result_free(&r);
 		}
+	set_close(&st);
 	json_decref(sets[0]);
 	json_decref(sets[1]);
 	return 1;
 }
 
-/* A workspace set: kb/ extracted as `kb add` would, questions.jsonl, and
- * key-phrases.txt added to the default list. */
-static int
-wsset(int fam, const char *root)
-{
-	char path[1200], *line = NULL, *keys;
-	size_t cap = 0, n;
-	struct dirent **ents = NULL;
-	int ne, i, s, docs = 0;
-	FILE *f;
-	struct buf kb;
+/* ---- the demo question set ---- */
 
-	snprintf(path, sizeof(path), "%s/%s/questions.jsonl", root, fam_dir[fam]);
-	f = fopen(path, "r");
-	if (f == NULL) {
-		printf("skip: %s is not in this checkout (%s)\n", fam_name[fam], path);
-		return 0;
-	}
-	s = NSETS++;
-	set_open(&SETS[s]);
-	snprintf(path, sizeof(path), "%s/%s/kb", root, fam_dir[fam]);
-	ne = scandir(path, &ents, NULL, alphasort);
-	for (i = 0; i < ne; i++) {
-		char fp[1500];
+static int
+demo(const char *root)
+{
+	char path[1024];
+	static const char *const files[] = {"protocol-synopsis.md", "schedule-of-assessments.md", "eligibility-criteria.md",
+		"site-operations-manual.md", "regulatory-checklist.md", "faq.md", NULL};
+	struct set st;
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	int i;
+
+	set_open(&st);
+	for (i = 0; files[i]; i++) {
 		struct kb_doc d;
 		struct errinfo ei = {0};
+		size_t n;
 		char *data;
 
-		snprintf(fp, sizeof(fp), "%s/%s", path, ents[i]->d_name);
-		if (ents[i]->d_name[0] != '.' && (data = readfile(fp, &n)) != NULL) {
-			if (kb_extract_inproc(data, n, ents[i]->d_name, 100000, &d, &ei) == ERR_OK) {
-				set_add(&SETS[s], ++docs, &d, NULL);
-				kb_doc_free(&d);
-			}
+		snprintf(path, sizeof(path), "%s/demo/kb/%s", root, files[i]);
+		data = readfile(path, &n);
+		if (data == NULL || kb_extract_inproc(data, n, files[i], 100000, &d, &ei)) {
+			printf("skip: the demo knowledge base is not at %s/demo/kb\n", root);
 			free(data);
+			set_close(&st);
+			return 0;
 		}
-		free(ents[i]);
+		set_add(&st, i + 1, &d, NULL);
+		kb_doc_free(&d);
+		free(data);
 	}
-	free(ents);
-	buf_init(&kb, 1 << 20);
-	buf_puts(&kb, kb_default_key_phrases);
-	snprintf(path, sizeof(path), "%s/%s/key-phrases.txt", root, fam_dir[fam]);
-	keys = readfile(path, NULL);
-	if (keys != NULL) {
-		char *p = keys, *e;
+	snprintf(path, sizeof(path), "%s/demo/questions.jsonl", root);
+	f = fopen(path, "r");
+	while (f != NULL && getline(&line, &cap, f) > 0) {
+		json_t *q = json_loads(line, 0, NULL);
+		const char *exp = jsonx_str(q, "expect"), *reason = jsonx_str(q, "reason");
 
-		for (; *p; p = e ? e + 1 : p + strlen(p)) {
-			e = strchr(p, '\n');
-			if (e)
-				*e = '\0';
-			if (*p && *p != '#')
-				buf_printf(&kb, "\n%s", p);
-			if (!e)
-				break;
-		}
-		free(keys);
-	}
-	SET_KEYS[s] = buf_steal(&kb);
-	while (getline(&line, &cap, f) > 0) {
-		json_t *j = json_loads(line, 0, NULL);
-		const char *exp = jsonx_str(j, "expect"), *reason = jsonx_str(j, "reason"), *split = jsonx_str(j, "split");
-		struct query *q;
+		if (q != NULL && (strcmp(exp, "answer") == 0 || (reason && strcmp(reason, "low_confidence") == 0))) {
+			size_t before = NS;
 
-		if (j == NULL || exp == NULL) {
-			json_decref(j);
-			continue;
+			eval_one(&st, jsonx_str(q, "question"), jsonx_str(q, "document") ? jsonx_str(q, "document") : "",
+			    strcmp(exp, "answer") == 0, 2, strcmp(jsonx_str(q, "split"), "train") == 0, NULL);
+			if (NS > before && S[NS - 1].answerable) {
+				/* Right only when it also quotes what the question needs. */
+				json_t *want = json_object_get(q, "answer_contains");
+				struct kb_settings ks = {0.5, NULL};
+				struct kb_result r;
+				size_t k;
+				int has = 0;
+
+				kb_answer(st.ix, jsonx_str(q, "question"), &ks, &r);
+				for (k = 0; k < json_array_size(want); k++)
+					has |= r.answer && strcasestr(r.answer, json_string_value(json_array_get(want, k))) != NULL;
+				S[NS - 1].y = S[NS - 1].cited_ok && has;
+				kb_result_free(&r);
+			}
 		}
-		q = new_query(fam, s, jsonx_str(j, "question"));
-		/* The held-out sets are never fitted on, whatever their split says. */
-		q->train = fam <= F_KESTREL && split != NULL && strcmp(split, "train") == 0;
-		q->answerable = strcmp(exp, "answer") == 0;
-		q->expect = q->answerable ? E_ANSWER : reason && strcmp(reason, "key_phrase") == 0 ? E_KEY :
-			    reason && strcmp(reason, "human_requested") == 0 ? E_HUMAN : E_ABSENT;
-		q->gold_doc = xstrdup(jsonx_str(j, "document") ? jsonx_str(j, "document") : "");
-		q->contains = json_incref(json_object_get(j, "answer_contains"));
-		json_decref(j);
+		json_decref(q);
 	}
 	free(line);
-	fclose(f);
-	printf("%s: %d documents, %zu passages\n", fam_dir[fam], docs, kb_index_passages(SETS[s].ix));
+	if (f != NULL)
+		fclose(f);
+	set_close(&st);
 	return 1;
 }
 
-/* ---- metrics ---- */
-
-static int
-in_report(const struct query *q, int fam)
-{
-	return q->fam == fam && (fam >= F_OSPREY || !q->train);
-}
-
-/* AUROC of score for pos(q) against neg(q) among the reported questions. */
-static double
-auroc_of(int fam, int base, int (*pos)(const struct query *), int (*neg)(const struct query *))
-{
-	double wins = 0, np = 0, nn = 0;
-	size_t i, k;
-
-	for (i = 0; i < NQ; i++) {
-		if (!in_report(&Q[i], fam) || !pos(&Q[i]))
-			continue;
-		np++;
-		for (k = 0; k < NQ; k++) {
-			double a, b;
-
-			if (!in_report(&Q[k], fam) || !neg(&Q[k]))
-				continue;
-			a = base ? Q[i].bconf : Q[i].conf;
-			b = base ? Q[k].bconf : Q[k].conf;
-			wins += a > b ? 1 : a == b ? 0.5 : 0;
-		}
-	}
-	for (k = 0; k < NQ; k++)
-		nn += in_report(&Q[k], fam) && neg(&Q[k]);
-	return np > 0 && nn > 0 ? wins / (np * nn) : NAN;
-}
-
-static int is_answerable(const struct query *q) { return q->expect == E_ANSWER; }
-static int is_absent(const struct query *q) { return q->expect == E_ABSENT; }
-static int is_right(const struct query *q) { return (q->expect == E_ANSWER || q->expect == E_ABSENT) && q->y; }
-static int is_wrong(const struct query *q) { return (q->expect == E_ANSWER || q->expect == E_ABSENT) && !q->y; }
-static int is_bright(const struct query *q) { return (q->expect == E_ANSWER || q->expect == E_ABSENT) && q->by; }
-static int is_bwrong(const struct query *q) { return (q->expect == E_ANSWER || q->expect == E_ABSENT) && !q->by; }
-
-/* Calibration over the questions the confidence is about (answerable and
- * absent): ten equal-width bins; prints the reliability diagram when asked. */
-static double
-ece_of(int fam, int base, int diagram)
-{
-	double sum[10] = {0}, hit[10] = {0}, cnt[10] = {0}, e = 0, n = 0;
-	size_t i;
-	int b;
-
-	for (i = 0; i < NQ; i++) {
-		double c;
-
-		if (!in_report(&Q[i], fam) || (Q[i].expect != E_ANSWER && Q[i].expect != E_ABSENT))
-			continue;
-		c = base ? Q[i].bconf : Q[i].conf;
-		b = c >= 1 ? 9 : (int)(c * 10);
-		sum[b] += c;
-		hit[b] += base ? Q[i].by : Q[i].y;
-		cnt[b]++;
-		n++;
-	}
-	for (b = 0; b < 10; b++)
-		if (cnt[b] > 0) {
-			e += cnt[b] * fabs(sum[b] / cnt[b] - hit[b] / cnt[b]);
-			if (diagram)
-				printf("    confidence %.1f-%.1f: %4.0f answers, mean confidence %.2f, right %.2f\n", b / 10.0,
-				    (b + 1) / 10.0, cnt[b], sum[b] / cnt[b], hit[b] / cnt[b]);
-		}
-	return n > 0 ? e / n : NAN;
-}
-
-/* The baseline's confidence: its top score scaled to 0..1 by the largest. */
-static void
-baseline_scale(int fam)
-{
-	double mx = 0;
-	size_t i;
-
-	for (i = 0; i < NQ; i++)
-		if (Q[i].fam == fam && Q[i].bconf > mx)
-			mx = Q[i].bconf;
-	for (i = 0; i < NQ; i++)
-		if (Q[i].fam == fam)
-			Q[i].bconf = mx > 0 ? Q[i].bconf / mx : 0;
-}
+/* ---- fitting the confidence model ---- */
 
 static void
-report(int fam, int diagram, int verbose)
-{
-	double na = 0, ok = 0, bok = 0, words = 0, bwords = 0, maxw = 0, ans = 0, ansok = 0, dec[4] = {0}, ndec[4] = {0};
-	size_t i;
-	int any = 0;
-
-	for (i = 0; i < NQ; i++) {
-		const struct query *q = &Q[i];
-
-		if (!in_report(q, fam))
-			continue;
-		any = 1;
-		dec[q->expect] += q->decision_ok;
-		ndec[q->expect]++;
-		if (q->expect != E_ANSWER)
-			continue;
-		na++;
-		ok += q->y;
-		bok += q->by;
-		words += q->words;
-		bwords += q->bwords;
-		maxw = q->words > maxw ? q->words : maxw;
-		if (q->conf >= 0.5) {
-			ans++;
-			ansok += q->y;
-		}
-	}
-	if (!any)
-		return;
-	/* Misses are listed from the training split only: the reported ones stay unread. */
-	for (i = 0; verbose && i < NQ; i++) {
-		const struct query *q = &Q[i];
-
-		if (q->fam == fam && q->train && !q->decision_ok)
-			printf("  train miss [%s] conf %.2f %s/%s cites %s | %s -> %.110s\n",
-			    q->expect == E_ANSWER ? "answer" : q->expect == E_ABSENT ? "absent" : q->expect == E_KEY ? "key" : "human",
-			    q->conf, q->handoff ? "handoff" : "answered", q->reason ? q->reason : "-", q->cited, q->q, q->answer);
-	}
-	printf("\n%s: %.0f answerable, %.0f absent, %.0f key-phrase, %.0f asking for a person\n", fam_name[fam], na,
-	    ndec[E_ABSENT], ndec[E_KEY], ndec[E_HUMAN]);
-	printf("  %-44s %10s %10s\n", "", "Baton", "FTS5 bm25");
-	printf("  %-44s %10.3f %10.3f\n", fam == F_PUBMED ? "cites its own abstract (answerable)" : fam == F_NLI ?
-	    "cites the primary trial (Baton: an evidence line)" : "answer right and cited (answerable)", ok / na, bok / na);
-	if (ndec[E_ABSENT] > 0)
-		printf("  %-44s %10.3f %10.3f\n", "handoff AUROC (answerable vs absent)", auroc_of(fam, 0, is_answerable, is_absent),
-		    auroc_of(fam, 1, is_answerable, is_absent));
-	printf("  %-44s %10.3f %10.3f\n", "AUROC of confidence for a right answer", auroc_of(fam, 0, is_right, is_wrong),
-	    auroc_of(fam, 1, is_bright, is_bwrong));
-	printf("  %-44s %10.3f %10.3f\n", "ECE (10 bins)", ece_of(fam, 0, 0), ece_of(fam, 1, 0));
-	printf("  %-44s %9.1f%% %9.1f%%\n", "answered at threshold 0.5 (answerable)", 100 * ans / na, 100.0);
-	printf("  %-44s %9.1f%% %10s\n", "right when answered", ans ? 100 * ansok / ans : 0, "");
-	printf("  %-44s %10.1f %10.1f\n", "mean answer length (words)", words / na, bwords / na);
-	printf("  %-44s %10.0f %10s\n", "longest answer (words)", maxw, "");
-	if (fam >= F_DEMO) {
-		double all = 0, nall = 0;
-		int e;
-
-		for (e = 0; e < 4; e++) {
-			all += dec[e];
-			nall += ndec[e];
-		}
-		printf("  %-44s %9.1f%% (answerable %.0f/%.0f, absent %.0f/%.0f, key phrase %.0f/%.0f, person %.0f/%.0f)\n",
-		    "right decisions end to end", 100 * all / nall, dec[0], ndec[0], dec[1], ndec[1], dec[2], ndec[2], dec[3], ndec[3]);
-	}
-	if (diagram) {
-		printf("  reliability diagram:\n");
-		ece_of(fam, 0, 1);
-	}
-}
-
-/* ---- fitting ---- */
-
-struct fitset {
-	struct feature_node *x;
-	struct feature_node **rows;
-	double *y;
-	size_t n, cap;
-	int nf;
-};
-
-static void
-fit_add(struct fitset *fs, const double *f, int y)
-{
-	int j;
-
-	if (fs->n == fs->cap) {
-		fs->cap = fs->cap ? fs->cap * 2 : 4096;
-		fs->x = xrealloc(fs->x, fs->cap * (size_t)(fs->nf + 2) * sizeof(*fs->x));
-		fs->y = xrealloc(fs->y, fs->cap * sizeof(*fs->y));
-	}
-	for (j = 0; j < fs->nf; j++) {
-		fs->x[fs->n * (size_t)(fs->nf + 2) + j].index = j + 1;
-		fs->x[fs->n * (size_t)(fs->nf + 2) + j].value = f[j];
-	}
-	fs->x[fs->n * (size_t)(fs->nf + 2) + fs->nf].index = fs->nf + 1; /* bias */
-	fs->x[fs->n * (size_t)(fs->nf + 2) + fs->nf].value = 1;
-	fs->x[fs->n * (size_t)(fs->nf + 2) + fs->nf + 1].index = -1;
-	fs->y[fs->n] = y ? 1 : -1;
-	fs->n++;
-}
-
-static void
-print_null(const char *s)
-{
-	(void)s;
-}
-
-/* L2 logistic regression; w gets nf weights and *bias. */
-static void
-fit_lr(struct fitset *fs, double C, double *w, double *bias)
+fit_model(const char *out_path)
 {
 	struct problem prob;
 	struct parameter par;
 	struct model *m;
-	size_t i;
+	struct feature_node *x;
+	double *y;
+	size_t i, n = 0, per[3] = {0}, cap[3];
 	int j;
-	double sign;
+	FILE *f;
 
-	fs->rows = xcalloc(fs->n, sizeof(*fs->rows));
-	for (i = 0; i < fs->n; i++)
-		fs->rows[i] = &fs->x[i * (size_t)(fs->nf + 2)];
-	prob.l = (int)fs->n;
-	prob.n = fs->nf + 1;
-	prob.y = fs->y;
-	prob.x = fs->rows;
+	for (i = 0; i < NS; i++)
+		per[S[i].set] += S[i].train;
+	/* Balance the three sources: at most as many from each as the demo has, times 4. */
+	for (j = 0; j < 3; j++)
+		cap[j] = per[2] * 6 > 0 ? per[2] * 6 : 400;
+	memset(per, 0, sizeof(per));
+	x = xcalloc(NS * (NF + 2), sizeof(*x));
+	prob.x = xcalloc(NS, sizeof(*prob.x));
+	y = xcalloc(NS, sizeof(double));
+	for (i = 0; i < NS; i++) {
+		int reps, r;
+
+		if (!S[i].train || per[S[i].set] >= cap[S[i].set])
+			continue;
+		per[S[i].set]++;
+		/* The demo set is small and closest to real use: count it three times. */
+		reps = S[i].set == 2 ? 3 : 1;
+		for (r = 0; r < reps; r++) {
+			if (n >= NS)
+				break;
+			prob.x[n] = &x[n * (NF + 2)];
+			for (j = 0; j < NF; j++) {
+				x[n * (NF + 2) + j].index = j + 1;
+				x[n * (NF + 2) + j].value = S[i].f[j];
+			}
+			x[n * (NF + 2) + NF].index = NF + 1; /* bias */
+			x[n * (NF + 2) + NF].value = 1;
+			x[n * (NF + 2) + NF + 1].index = -1;
+			y[n] = S[i].y ? 1 : -1;
+			n++;
+		}
+	}
+	prob.l = (int)n;
+	prob.n = NF + 1;
+	prob.y = y;
 	prob.bias = -1;
 	memset(&par, 0, sizeof(par));
 	par.solver_type = L2R_LR;
-	par.C = C;
+	par.C = 1.0;
 	par.eps = 0.0001;
-	set_print_string_function(print_null);
 	m = train(&prob, &par);
-	/* liblinear's weights are for the first label it saw. */
-	sign = m->label[0] == 1 ? 1 : -1;
-	for (j = 0; j < fs->nf; j++)
-		w[j] = sign * m->w[j];
-	*bias = sign * m->w[fs->nf];
-	free_and_destroy_model(&m);
-	free(fs->rows);
-	free(fs->x);
-	free(fs->y);
-	memset(fs, 0, sizeof(*fs));
-}
-
-/* How many training questions of each family the fits take, and how often
- * each counts: the workspace sets are small and closest to real use. */
-static const size_t fam_cap[F_N] = {600, 400, 100000, 100000, 0, 0};
-static const int fam_reps[F_N] = {1, 1, 3, 3, 0, 0};
-
-static struct kb_model FIT;
-
-static void
-fit_reranker(void)
-{
-	struct fitset fs = {.nf = KB_RR_NF};
-	size_t i, per[F_N] = {0};
-	int c, r;
-
-	for (i = 0; i < NQ; i++) {
-		const struct query *q = &Q[i];
-		int pos = 0;
-
-		if (!q->train || per[q->fam] >= fam_cap[q->fam])
-			continue;
-		for (c = 0; c < q->ncand; c++)
-			pos += q->clab[c];
-		if (pos == 0 || pos == q->ncand)
-			continue; /* nothing to rank */
-		per[q->fam]++;
-		for (r = 0; r < fam_reps[q->fam]; r++)
-			for (c = 0; c < q->ncand && c < 60; c++)
-				fit_add(&fs, q->cf[c], q->clab[c]);
-	}
-	printf("re-ranker: %zu candidates from %zu + %zu + %zu + %zu questions (pubmedqa, nli4ct, demo, kestrel)\n", fs.n,
-	    per[F_PUBMED], per[F_NLI], per[F_DEMO], per[F_KESTREL]);
-	fit_lr(&fs, 1.0, FIT.rr_w, &FIT.rr_bias);
-}
-
-static void
-fit_confidence(void)
-{
-	struct fitset fs = {.nf = KB_MODEL_NF};
-	size_t i, per[F_N] = {0};
-	int r;
-
-	for (i = 0; i < NQ; i++) {
-		const struct query *q = &Q[i];
-
-		if (!q->train || (q->expect != E_ANSWER && q->expect != E_ABSENT) || per[q->fam] >= fam_cap[q->fam])
-			continue;
-		per[q->fam]++;
-		for (r = 0; r < fam_reps[q->fam]; r++)
-			fit_add(&fs, q->f, q->y);
-	}
-	printf("confidence: %zu examples from %zu + %zu + %zu + %zu questions (pubmedqa, nli4ct, demo, kestrel)\n", fs.n,
-	    per[F_PUBMED], per[F_NLI], per[F_DEMO], per[F_KESTREL]);
-	fit_lr(&fs, 1.0, FIT.w, &FIT.bias);
-}
-
-static void
-write_model(const char *path)
-{
-	FILE *f = fopen(path, "w");
-	int j;
-
+	f = fopen(out_path, "w");
 	if (f == NULL) {
-		perror(path);
+		perror(out_path);
 		exit(1);
 	}
-	fprintf(f, "/* kb_model.h: the re-ranker's and the confidence model's weights, generated\n"
-		   " * by bench/kb_bench.c (`build/rel/bench/kb_bench quality --train`); do not\n"
-		   " * edit by hand. Both are L2 logistic regressions (liblinear, C=1) fitted on\n"
-		   " * the training splits of PubMedQA, NLI4CT, the demo and KESTREL-RA sets;\n"
-		   " * features: see ans_cand_features and ans_features in kb_answer.c. */\n"
-		   "#ifndef BATON_KB_MODEL_H\n#define BATON_KB_MODEL_H\n\n");
-	fprintf(f, "static const double kb_rr_bias = %.6f;\nstatic const double kb_rr_w[KB_RR_NF] = {", FIT.rr_bias);
-	for (j = 0; j < KB_RR_NF; j++)
-		fprintf(f, "%s%.6f", j ? ", " : "", FIT.rr_w[j]);
-	fprintf(f, "};\nstatic const double kb_model_bias = %.6f;\nstatic const double kb_model_w[KB_MODEL_NF] = {", FIT.bias);
-	for (j = 0; j < KB_MODEL_NF; j++)
-		fprintf(f, "%s%.6f", j ? ", " : "", FIT.w[j]);
-	fprintf(f, "};\n\n#endif\n");
+	{
+		/* liblinear's labels: weights are for the first label seen. */
+		double sign = m->label[0] == 1 ? 1 : -1;
+
+		fprintf(f, "/* kb_model.h: the confidence model's weights, generated by bench/kb_bench.c\n"
+			   " * (`make train` or `build/rel/bench/kb_bench quality --train`); do not edit\n"
+			   " * by hand. Logistic regression (liblinear, L2, C=1) on %zu examples from the\n"
+			   " * training splits of PubMedQA, NLI4CT and the demo questions. Features, in\n"
+			   " * order: coverage, unknown words, normalised score, margin, best sentence\n"
+			   " * coverage, most important missing word, log(1 + question terms). */\n"
+			   "#ifndef BATON_KB_MODEL_H\n#define BATON_KB_MODEL_H\n\n#define KB_MODEL_NF %d\n\n", n, NF);
+		fprintf(f, "static const double kb_model_bias = %.6f;\nstatic const double kb_model_w[KB_MODEL_NF] = {", sign * m->w[NF]);
+		for (j = 0; j < NF; j++)
+			fprintf(f, "%s%.6f", j ? ", " : "", sign * m->w[j]);
+		fprintf(f, "};\n\n#endif\n");
+	}
 	fclose(f);
-	printf("wrote %s\n", path);
+	printf("wrote %s from %zu examples (pubmedqa %zu, nli4ct %zu, demo %zu)\n", out_path, n, per[0], per[1], per[2]);
+	free_and_destroy_model(&m);
+	free(x);
+	free(prob.x);
+	free(y);
 }
 
-static void
-quality(const char *dir, const char *root, int do_train, int verbose_fam)
-{
-	struct stat sb;
-	size_t i;
-	int fam;
-
-	if (stat(dir, &sb) != 0)
-		printf("skip: no data directory at %s (set BATON_DATA); the project's sets only\n", dir);
-	else {
-		pubmedqa(dir);
-		nli4ct(dir);
-	}
-	for (fam = F_DEMO; fam < F_N; fam++)
-		wsset(fam, root);
-	for (i = 0; i < NQ; i++)
-		baseline_one(&Q[i]);
-	for (fam = 0; fam < F_N; fam++)
-		baseline_scale(fam);
-	if (do_train) {
-		eval_all(1);
-		fit_reranker();
-		/* The confidence features include the re-ranker's scores: refit on the new ones. */
-		FIT.bias = -3;
-		kb_model_use(&FIT);
-		eval_all(0);
-		fit_confidence();
-		write_model("src/kb/kb_model.h");
-	}
-	eval_all(0);
-	for (fam = 0; fam < F_N; fam++)
-		report(fam, fam >= F_DEMO, fam == verbose_fam);
-	for (i = 0; i < (size_t)NSETS; i++) {
-		set_close(&SETS[i]);
-		free(SET_KEYS[i]);
-	}
-}
 /* ---- latency ---- */
 
 static int
@@ -1205,30 +952,17 @@ ingest(const char *root)
 	free(one);
 }
 
-
 int
 main(int argc, char **argv)
 {
 	const char *dir = getenv("BATON_DATA") ? getenv("BATON_DATA") : "../shared/data";
 	const char *root = getenv("BATON_ROOT") ? getenv("BATON_ROOT") : ".";
-	int do_train = 0, verbose = -1, i;
+	int do_train = argc > 2 && strcmp(argv[2], "--train") == 0;
 	struct stat sb;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: kb_bench quality [--train] [--verbose demo|kestrel|osprey|leaflets] | latency | ingest\n");
+		fprintf(stderr, "usage: kb_bench quality [--train] | latency | ingest\n");
 		return 2;
-	}
-	for (i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--train") == 0)
-			do_train = 1;
-		else if (strcmp(argv[i], "--verbose") == 0 && i + 1 < argc) {
-			int f;
-
-			i++;
-			for (f = F_DEMO; f < F_N; f++)
-				if (strstr(fam_dir[f], argv[i]) != NULL)
-					verbose = f;
-		}
 	}
 	if (strcmp(argv[1], "ingest") == 0) {
 		printf("Ingest:\n");
@@ -1246,6 +980,22 @@ main(int argc, char **argv)
 			latency(dir, 100000);
 		return 0;
 	}
-	quality(dir, root, do_train, verbose);
+	if (stat(dir, &sb) != 0)
+		printf("skip: no data directory at %s (set BATON_DATA); demo set only\n", dir);
+	else {
+		pubmedqa(dir);
+		nli4ct(dir);
+	}
+	demo(root);
+	baseline_scale(0);
+	baseline_scale(1);
+	baseline_scale(2);
+	if (do_train) {
+		fit_model("src/kb/kb_model.h");
+		printf("rebuild and run again to see the new model's figures\n");
+	}
+	report("PubMedQA (withheld-source folds; reporting = official test ids)", 0, 0, 0.5);
+	report("NLI4CT grounding (reporting = Gold_test)", 1, 0, 0.5);
+	report("Demo questions (reporting = test split)", 2, 0, 0.5);
 	return 0;
 }

@@ -1,23 +1,16 @@
 /* kb_answer.c: from the best passages to a short, cited answer and a
  * calibrated confidence.
  *
- * Candidates: every sentence (or whole list item, table row or FAQ answer)
- * of the top passages that retrieval returns. A learned re-ranker scores
- * each one on features that carry across collections: the passage's bm25
- * relative to the best, how much of the question's idf mass the sentence,
- * its passage and its heading path cover, whether it holds the type of
- * value the question asks for (kb_qtype.c), whether a branch of a rule
- * covers the question's condition, and the passage's structure. The best
- * candidate is the answer (with its neighbour when it is very short); its
- * passage is the citation. Nothing is generated: the answer never says what
- * the passage does not.
+ * The answer is extractive: the sentence (or list item, or table row) of the
+ * top passage that covers the most of the question's weight, plus its
+ * neighbour when it is very short. It never says what the passage does not.
  *
- * The confidence is a second logistic model over the chosen answer: the
- * re-ranker's score and its margin over the best candidate from another
- * passage, coverage, words the index has never seen, the asked-for type
- * missing, and how much of the retrieval mass agrees on the document. Both
- * models' weights (kb_model.h) are fitted by bench/kb_bench.c on the
- * training splits of public and project data sets. */
+ * The confidence is a logistic model over features that carry across
+ * collections: how much of the question's idf mass the top passage covers,
+ * how much of it the index has never seen, the normalised top score, the
+ * margin over the runner-up, the best sentence's coverage, and the weight of
+ * the most important word the passage lacks. The weights (kb_model.h) are
+ * fitted by bench/kb_train.c on public QA data. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,31 +22,6 @@
 #include "kb_model.h"
 
 #define ANS_WORDS 60
-#define ANS_NPASS 10  /* passages whose sentences are candidates */
-#define ANS_NCAND 128
-
-/* The weights in use: the built-in ones, or a set the benchmark is fitting. */
-static struct kb_model ans_model_builtin;
-static const struct kb_model *ans_model;
-
-static const struct kb_model *
-ans_weights(void)
-{
-	if (ans_model == NULL) {
-		ans_model_builtin.rr_bias = kb_rr_bias;
-		memcpy(ans_model_builtin.rr_w, kb_rr_w, sizeof(kb_rr_w));
-		ans_model_builtin.bias = kb_model_bias;
-		memcpy(ans_model_builtin.w, kb_model_w, sizeof(kb_model_w));
-		ans_model = &ans_model_builtin;
-	}
-	return ans_model;
-}
-
-void
-kb_model_use(const struct kb_model *m)
-{
-	ans_model = m;
-}
 
 void
 kb_result_free(struct kb_result *r)
@@ -120,233 +88,85 @@ ans_words(const char *t, size_t a, size_t b)
 	return n;
 }
 
-
-/* The idf mass of question terms among body tokens [k0, k1) of a passage
- * (or in its heading field when head), over the question's total. */
+/* The idf mass of question terms a span of text contains, over the total. */
 static double
-ans_cover_toks(const struct kb_index *ix, const struct kb_qinfo *qi, const struct kb_pass *pp, uint32_t p,
-    uint32_t k0, uint32_t k1, int *nmatch)
+ans_cover(const struct kb_index *ix, const struct kb_qinfo *qi, const char *text, size_t a, size_t b)
 {
+	struct kb_tok toks[160];
+	char buf[2048];
+	size_t n, k;
 	double got = 0, tot = 0;
-	int q, j, m = 0;
-	uint32_t k;
+	int q, j;
 
+	snprintf(buf, sizeof(buf), "%.*s", (int)(b - a < sizeof(buf) - 1 ? b - a : sizeof(buf) - 1), text + a);
+	n = kb_text_tokens(buf, toks, 160);
 	for (q = 0; q < qi->nterms; q++) {
 		int found = 0;
 
 		tot += qi->idf[q];
 		if (qi->term[q] == UINT32_MAX)
 			continue;
-		for (k = k0; k < k1 && !found; k++) {
-			uint32_t t = pp->tok[k];
+		for (k = 0; k < n && !found; k++) {
+			uint32_t t;
 
-			if (t == UINT32_MAX)
+			if (toks[k].stop)
 				continue;
+			t = kb_index_term_id(ix, toks[k].stem);
 			found = t == qi->term[q];
 			for (j = 0; j < 4 && !found; j++)
 				found = qi->alt[q][j] != UINT32_MAX && t == qi->alt[q][j];
 		}
-		if (found) {
-			got += qi->idf[q];
-			m++;
-		}
-	}
-	(void)ix;
-	(void)p;
-	if (nmatch != NULL)
-		*nmatch = m;
-	return tot > 0 ? got / tot : 0;
-}
-
-static double
-ans_cover_head(const struct kb_index *ix, const struct kb_qinfo *qi, uint32_t p)
-{
-	double got = 0, tot = 0;
-	int q;
-
-	for (q = 0; q < qi->nterms; q++) {
-		tot += qi->idf[q];
-		if (kb_index_head_has(ix, p, qi, q))
+		if (found)
 			got += qi->idf[q];
 	}
 	return tot > 0 ? got / tot : 0;
 }
 
-static double
-ans_cover_pass(const struct kb_index *ix, const struct kb_qinfo *qi, uint32_t p, double *maxmiss)
-{
-	double got = 0, tot = 0, mm = 0;
-	int q;
-
-	for (q = 0; q < qi->nterms; q++) {
-		tot += qi->idf[q];
-		if (qi->term[q] == UINT32_MAX)
-			continue;
-		if (kb_index_has(ix, p, qi, q))
-			got += qi->idf[q];
-		else if (qi->idf[q] / qi->idf_max > mm)
-			mm = qi->idf[q] / qi->idf_max;
-	}
-	if (maxmiss != NULL)
-		*maxmiss = mm;
-	return tot > 0 ? got / tot : 0;
-}
-
-/* Body tokens whose offsets fall in [a, b). */
-static void
-ans_tok_range(const struct kb_pass *pp, size_t a, size_t b, uint32_t *k0, uint32_t *k1)
-{
-	uint32_t k = 0;
-
-	while (k < pp->ntok && pp->off[k] < a)
-		k++;
-	*k0 = k;
-	while (k < pp->ntok && pp->off[k] < b)
-		k++;
-	*k1 = k;
-}
-
-static int
-ans_starts_yesno(const char *t, size_t a, size_t b)
-{
-	static const char *const w[] = {"yes", "no", "not", "only", "never", "always", NULL};
-	size_t i;
-
-	for (i = 0; w[i]; i++) {
-		size_t n = strlen(w[i]);
-
-		if (b - a > n && strncasecmp(t + a, w[i], n) == 0 && (t[a + n] == ',' || t[a + n] == ' ' || t[a + n] == '.'))
-			return 1;
-	}
-	return 0;
-}
-
-struct ans_cand {
-	uint32_t p;   /* passage */
-	int hit;      /* rank among retrieval hits */
-	size_t a, b;  /* span in the passage text */
-	int whole;    /* the whole passage (list item, table row, FAQ answer) */
-	int sent, nsent;
-	double f[KB_RR_NF];
-	double z;
-};
-
-static void
-ans_cand_features(const struct kb_index *ix, const struct kb_qinfo *qi, const struct kb_qtype *qt, struct ans_cand *c,
-    double pcov, double hcov)
-{
-	const struct kb_pass *pp = kb_index_pass(ix, c->p);
-	uint32_t k0, k1;
-	int words = ans_words(pp->text, c->a, c->b), nm = 0, has;
-	size_t e = c->b;
-
-	ans_tok_range(pp, c->a, c->b, &k0, &k1);
-	memset(c->f, 0, sizeof(c->f));
-	while (e > c->a && (pp->text[e - 1] == ' ' || pp->text[e - 1] == '*'))
-		e--;
-	has = kb_qtype_match(qt, pp->text + c->a, c->b - c->a);
-	c->f[0] = qi->hits[0].score > 0 ? qi->hits[c->hit].score / qi->hits[0].score : 0;
-	c->f[1] = c->hit == 0;
-	c->f[2] = ans_cover_toks(ix, qi, pp, c->p, k0, k1, &nm);
-	c->f[3] = pcov;
-	c->f[4] = hcov;
-	c->f[5] = qt->type != KB_AT_NONE && has;
-	c->f[6] = qt->type != KB_AT_NONE && !has;
-	c->f[7] = e > c->a && pp->text[e - 1] == '?';
-	c->f[8] = pp->kind == KB_TABLE_ROW;
-	c->f[9] = pp->kind == KB_LIST_ITEM;
-	c->f[10] = pp->kind == KB_QA;
-	c->f[11] = c->sent == 0;
-	c->f[12] = words < 6;
-	c->f[13] = kb_qtype_cond(qt, pp->text + c->a, c->b - c->a);
-	c->f[14] = words > 0 ? nm / sqrt((double)words) : 0;
-	c->f[15] = qt->yesno && ans_starts_yesno(pp->text, c->a, c->b);
-}
-
-static double
-ans_dot(const double *w, double bias, const double *f, int n)
-{
-	double z = bias;
-	int i;
-
-	for (i = 0; i < n; i++)
-		z += w[i] * f[i];
-	return z;
-}
-
-/* Every candidate of the top passages, scored; returns the count. */
-static size_t
-ans_candidates(const struct kb_index *ix, const struct kb_qinfo *qi, const struct kb_qtype *qt, struct ans_cand *c,
-    size_t max)
-{
-	const struct kb_model *m = ans_weights();
-	size_t n = 0;
-	int h;
-
-	for (h = 0; h < qi->nhits && h < ANS_NPASS && n < max; h++) {
-		const struct kb_pass *pp = kb_index_pass(ix, qi->hits[h].p);
-		size_t len = strlen(pp->text), st[64], en[64], ns, i;
-		double pcov = ans_cover_pass(ix, qi, qi->hits[h].p, NULL), hcov = ans_cover_head(ix, qi, qi->hits[h].p);
-
-		if (pp->kind != KB_PARA && ans_words(pp->text, 0, len) <= ANS_WORDS) {
-			st[0] = 0;
-			en[0] = len;
-			ns = 1;
-		} else {
-			ns = ans_sentences(pp->text, st, en, 64);
-		}
-		for (i = 0; i < ns && n < max; i++) {
-			struct ans_cand *x = &c[n++];
-
-			x->p = qi->hits[h].p;
-			x->hit = h;
-			x->a = st[i];
-			x->b = en[i];
-			x->whole = ns == 1 && st[0] == 0 && en[0] == len;
-			x->sent = (int)i;
-			x->nsent = (int)ns;
-			ans_cand_features(ix, qi, qt, x, pcov, hcov);
-			x->z = ans_dot(m->rr_w, m->rr_bias, x->f, KB_RR_NF);
-		}
-	}
-	return n;
-}
-
-/* The answer text for a candidate: its span, with a neighbour when very short. */
 static char *
-ans_text(const struct kb_index *ix, const struct ans_cand *c)
+ans_compose(const struct kb_index *ix, const struct kb_qinfo *qi, const struct kb_pass *pp, double *sent_cov)
 {
-	const struct kb_pass *pp = kb_index_pass(ix, c->p);
-	size_t st[64], en[64], n, best = 0, i;
+	size_t st[64], en[64], n, i, best = 0;
+	double bs = -1;
 	struct buf b;
 	int words;
 
-	if (c->whole)
+	words = ans_words(pp->text, 0, strlen(pp->text));
+	if ((pp->kind == KB_LIST_ITEM || pp->kind == KB_TABLE_ROW || pp->kind == KB_QA) && words <= ANS_WORDS) {
+		*sent_cov = ans_cover(ix, qi, pp->text, 0, strlen(pp->text));
 		return xstrdup(pp->text);
+	}
 	n = ans_sentences(pp->text, st, en, 64);
-	for (i = 0; i < n; i++)
-		if (st[i] == c->a)
+	if (n == 0) {
+		*sent_cov = 0;
+		return xstrdup(pp->text);
+	}
+	for (i = 0; i < n; i++) {
+		double c = ans_cover(ix, qi, pp->text, st[i], en[i]);
+
+		if (c > bs) {
+			bs = c;
 			best = i;
+		}
+	}
+	*sent_cov = bs;
 	buf_init(&b, 4096);
-	buf_append(&b, pp->text + c->a, c->b - c->a);
-	words = ans_words(pp->text, c->a, c->b);
-	/* A very short sentence usually needs the next one ("Yes. Within 24 hours of ...");
-	 * a sentence that ends with ':' introduces what follows. */
-	if ((words < 12 || (c->b > c->a && pp->text[c->b - 1] == ':')) && best + 1 < n &&
-	    words + ans_words(pp->text, st[best + 1], en[best + 1]) <= ANS_WORDS) {
+	buf_append(&b, pp->text + st[best], en[best] - st[best]);
+	words = ans_words(pp->text, st[best], en[best]);
+	/* A very short sentence usually needs the next one ("Yes. Within 24 hours of ..."). */
+	if (words < 12 && best + 1 < n && words + ans_words(pp->text, st[best + 1], en[best + 1]) <= ANS_WORDS) {
 		buf_puts(&b, " ");
 		buf_append(&b, pp->text + st[best + 1], en[best + 1] - st[best + 1]);
 	} else if (words < 8 && best > 0) {
-		struct buf d;
+		struct buf c;
 
-		buf_init(&d, 4096);
-		buf_append(&d, pp->text + st[best - 1], en[best - 1] - st[best - 1]);
-		buf_puts(&d, " ");
-		buf_append(&d, b.p, b.len);
+		buf_init(&c, 4096);
+		buf_append(&c, pp->text + st[best - 1], en[best - 1] - st[best - 1]);
+		buf_puts(&c, " ");
+		buf_append(&c, b.p, b.len);
 		buf_free(&b);
-		b = d;
+		b = c;
 	}
-	if (ans_words(b.p, 0, b.len) > ANS_WORDS) {
+	if (ans_words(b.p, 0, b.len) > ANS_WORDS + 15) {
 		/* Cut a run-on sentence at a word boundary. */
 		size_t k = 0;
 		int w = 0, in = 0;
@@ -379,115 +199,62 @@ ans_cite(const struct kb_index *ix, const struct kb_pass *pp, double score, stru
 	c->score = score;
 }
 
-/* The confidence features of kb_model.h for the chosen candidate, in order. */
+/* The feature vector of kb_model.h, in its order. */
 static void
-ans_features(const struct kb_index *ix, const struct kb_qinfo *qi, const struct ans_cand *c, size_t nc, int best,
-    double f[KB_MODEL_NF])
+ans_features(const struct kb_index *ix, const struct kb_qinfo *qi, double sent_cov, double f[KB_MODEL_NF])
 {
-	double unk = 0, smax = 0, second = -1e9, agree = 0, mass = 0, maxmiss = 0;
-	const struct ans_cand *b = best >= 0 ? &c[best] : NULL;
-	size_t i;
+	double tot = 0, got = 0, unk = 0, maxmiss = 0, smax = 0;
 	int q;
 
 	memset(f, 0, sizeof(double) * KB_MODEL_NF);
 	for (q = 0; q < qi->nterms; q++) {
-		if (qi->term[q] == UINT32_MAX)
+		tot += qi->idf[q];
+		if (qi->term[q] == UINT32_MAX) {
 			unk += 1;
-		else
-			smax += qi->idf[q] * 2.2;
+			continue;
+		}
+		smax += qi->idf[q] * 2.2;
+		if (qi->nhits > 0 && kb_index_has(ix, qi->hits[0].p, qi, q))
+			got += qi->idf[q];
+		else if (qi->idf[q] / qi->idf_max > maxmiss)
+			maxmiss = qi->idf[q] / qi->idf_max;
 	}
-	f[3] = qi->nterms > 0 ? unk / qi->nterms : 1;
-	f[7] = log(1.0 + qi->nterms);
-	if (b == NULL)
-		return;
-	for (i = 0; i < nc; i++)
-		if (c[i].p != b->p && c[i].z > second)
-			second = c[i].z;
-	for (q = 0; q < qi->nhits && q < 5; q++) {
-		mass += qi->hits[q].score;
-		if (kb_index_pass(ix, qi->hits[q].p)->doc == kb_index_pass(ix, b->p)->doc)
-			agree += qi->hits[q].score;
-	}
-	f[0] = b->z;
-	f[1] = second > -1e8 ? fmin(b->z - second, 4.0) : 4.0;
-	f[2] = ans_cover_pass(ix, qi, b->p, &maxmiss);
-	f[4] = smax > 0 ? fmin(qi->hits[b->hit].score / smax, 1.5) : 0;
-	f[5] = b->f[6];
-	f[6] = maxmiss;
-	f[8] = b->f[2];
-	f[9] = mass > 0 ? agree / mass : 0;
+	f[0] = tot > 0 ? got / tot : 0;                                   /* coverage */
+	f[1] = qi->nterms > 0 ? unk / qi->nterms : 1;                     /* unknown words */
+	f[2] = qi->nhits > 0 && smax > 0 ? fmin(qi->hits[0].score / smax, 1.5) : 0; /* normalised score */
+	f[3] = qi->nhits > 1 ? (qi->hits[0].score - qi->hits[1].score) / qi->hits[0].score : (qi->nhits ? 1 : 0);
+	f[4] = sent_cov;                                                  /* best sentence coverage */
+	f[5] = maxmiss;                                                   /* most important missing word */
+	f[6] = log(1.0 + qi->nterms);
 }
 
 static double
 ans_confidence(const double f[KB_MODEL_NF])
 {
-	const struct kb_model *m = ans_weights();
+	double z = kb_model_bias;
+	int i;
 
-	return 1.0 / (1.0 + exp(-ans_dot(m->w, m->bias, f, KB_MODEL_NF)));
-}
-
-static int
-ans_best(const struct ans_cand *c, size_t n)
-{
-	int best = -1;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (best < 0 || c[i].z > c[best].z)
-			best = (int)i;
-	return best;
+	for (i = 0; i < KB_MODEL_NF; i++)
+		z += kb_model_w[i] * f[i];
+	return 1.0 / (1.0 + exp(-z));
 }
 
 err_t
-kb_answer_trace(struct kb_index *ix, const char *question, struct kb_trace *tr)
+kb_answer_features(struct kb_index *ix, const char *question, double *f, int64_t *top_doc)
 {
 	struct kb_qinfo *qi = xmalloc(sizeof(*qi));
-	struct ans_cand *c = xmalloc(ANS_NCAND * sizeof(*c));
-	struct kb_qtype qt;
-	size_t n, i;
-	int best;
+	double sc = 0;
+	char *a;
 
-	memset(tr, 0, sizeof(*tr));
-	kb_qtype_classify(question, &qt);
 	kb_index_rdlock(ix);
 	kb_index_query(ix, question, qi);
-	n = ans_candidates(ix, qi, &qt, c, ANS_NCAND);
-	best = ans_best(c, n);
-	ans_features(ix, qi, c, n, best, tr->f);
-	tr->ncand = n;
-	tr->best = best;
-	tr->qtype = qt.type;
-	tr->cand = xcalloc(n ? n : 1, sizeof(*tr->cand));
-	for (i = 0; i < n; i++) {
-		const struct kb_pass *pp = kb_index_pass(ix, c[i].p);
-
-		tr->cand[i].document = xstrdup(kb_index_doc_name(ix, pp->doc));
-		tr->cand[i].section = xstrdup(pp->section);
-		tr->cand[i].passage_id = pp->passage_id;
-		tr->cand[i].span = xstrndup(pp->text + c[i].a, c[i].b - c[i].a);
-		tr->cand[i].answer = ans_text(ix, &c[i]);
-		memcpy(tr->cand[i].f, c[i].f, sizeof(c[i].f));
-		tr->cand[i].z = c[i].z;
-	}
+	*top_doc = qi->nhits ? kb_index_pass(ix, qi->hits[0].p)->doc_id : -1;
+	a = qi->nhits ? ans_compose(ix, qi, kb_index_pass(ix, qi->hits[0].p), &sc) : NULL;
+	ans_features(ix, qi, sc, f);
 	kb_index_unlock(ix);
-	free(c);
+	free(a);
 	free(qi);
 	return ERR_OK;
-}
-
-void
-kb_trace_free(struct kb_trace *tr)
-{
-	size_t i;
-
-	for (i = 0; i < tr->ncand; i++) {
-		free(tr->cand[i].document);
-		free(tr->cand[i].section);
-		free(tr->cand[i].span);
-		free(tr->cand[i].answer);
-	}
-	free(tr->cand);
-	memset(tr, 0, sizeof(*tr));
 }
 
 err_t
@@ -495,13 +262,10 @@ kb_answer(struct kb_index *ix, const char *question, const struct kb_settings *s
     struct kb_result *out)
 {
 	struct kb_qinfo *qi;
-	struct ans_cand *c;
-	struct kb_qtype qt;
-	double f[KB_MODEL_NF];
+	double f[KB_MODEL_NF], sc = 0;
 	const char *reason = NULL;
 	char *phrase = NULL;
-	size_t nc;
-	int i, best;
+	int i;
 
 	memset(out, 0, sizeof(*out));
 	if (question == NULL)
@@ -512,17 +276,15 @@ kb_answer(struct kb_index *ix, const char *question, const struct kb_settings *s
 		out->reason = reason;
 		out->phrase = phrase;
 	}
-	kb_qtype_classify(question, &qt);
 	qi = xmalloc(sizeof(*qi));
-	c = xmalloc(ANS_NCAND * sizeof(*c));
 	kb_index_rdlock(ix);
 	kb_index_query(ix, question, qi);
-	nc = ans_candidates(ix, qi, &qt, c, ANS_NCAND);
-	best = ans_best(c, nc);
-	if (best >= 0) {
-		out->answer = ans_text(ix, &c[best]);
+	if (qi->nhits > 0) {
+		const struct kb_pass *top = kb_index_pass(ix, qi->hits[0].p);
+
+		out->answer = ans_compose(ix, qi, top, &sc);
 		out->citations = xcalloc(1, sizeof(*out->citations));
-		ans_cite(ix, kb_index_pass(ix, c[best].p), qi->hits[c[best].hit].score, &out->citations[0]);
+		ans_cite(ix, top, qi->hits[0].score, &out->citations[0]);
 		out->n_citations = 1;
 		out->passages = xcalloc((size_t)qi->nhits, sizeof(*out->passages));
 		for (i = 0; i < qi->nhits && i < 5; i++)
@@ -530,9 +292,8 @@ kb_answer(struct kb_index *ix, const char *question, const struct kb_settings *s
 	} else {
 		out->answer = xstrdup("");
 	}
-	ans_features(ix, qi, c, nc, best, f);
+	ans_features(ix, qi, sc, f);
 	kb_index_unlock(ix);
-	free(c);
 	free(qi);
 	out->confidence = out->n_citations ? ans_confidence(f) : 0.0;
 	if (!out->handoff && out->confidence < (st ? st->threshold : 0.5)) {

@@ -118,30 +118,11 @@ kb_builder_heading(struct kb_builder *b, int level, const char *text)
 	}
 	if (b->doc->title == NULL && level == 1)
 		b->doc->title = xstrdup(t);
-	kb_builder_context(b, NULL, 0);
-	b->head_qa = t[strlen(t) - 1] == '?';
 	for (i = level - 1; i < 6; i++) {
 		free(b->heads[i]);
 		b->heads[i] = NULL;
 	}
 	b->heads[level - 1] = t;
-}
-
-void
-kb_builder_context(struct kb_builder *b, const char *text, int qa)
-{
-	free(b->ctx);
-	b->ctx = NULL;
-	b->ctx_qa = 0;
-	if (text == NULL)
-		return;
-	b->ctx = kb_clean(text, strlen(text));
-	if (*b->ctx == '\0') {
-		free(b->ctx);
-		b->ctx = NULL;
-		return;
-	}
-	b->ctx_qa = qa;
 }
 
 static char *
@@ -155,8 +136,6 @@ kb_section(struct kb_builder *b)
 	for (i = 0; i < 6; i++)
 		if (b->heads[i] != NULL && k < sizeof(out) - 8)
 			k += (size_t)snprintf(out + k, sizeof(out) - k, "%s%s", k ? " > " : "", b->heads[i]);
-	if (b->ctx != NULL && k < sizeof(out) - 8)
-		snprintf(out + k, sizeof(out) - k, "%s%s", k ? " > " : "", b->ctx);
 	return xstrdup(out);
 }
 
@@ -178,8 +157,7 @@ kb_push(struct kb_builder *b, int kind, const char *text, size_t n)
 	p = &b->doc->passages[b->doc->n++];
 	p->section = kb_section(b);
 	p->page = b->page;
-	/* The paragraphs under an FAQ question are its answer. */
-	p->kind = kind == KB_PARA && (b->ctx_qa || (b->head_qa && b->ctx == NULL)) ? KB_QA : kind;
+	p->kind = kind;
 	p->text = xstrndup(text, n);
 }
 
@@ -275,5 +253,4 @@ kb_builder_done(struct kb_builder *b)
 		free(b->heads[i]);
 		b->heads[i] = NULL;
 	}
-	kb_builder_context(b, NULL, 0);
 }

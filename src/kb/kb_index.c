@@ -275,7 +275,6 @@ kb_index_free(struct kb_index *ix)
 	}
 	for (i = 0; i < ix->npass; i++) {
 		free(ix->pass[i].tok);
-		free(ix->pass[i].off);
 		free(ix->pass[i].section);
 		free(ix->pass[i].text);
 	}
@@ -333,10 +332,8 @@ kb_index_add(struct kb_index *ix, int64_t doc_id, const struct kb_doc *doc, cons
 		pp->kind = sp->kind;
 		n = kb_text_tokens(pp->text, toks, KB_PASS_TOK_MAX);
 		pp->tok = xmalloc((n ? n : 1) * sizeof(uint32_t));
-		pp->off = xmalloc((n ? n : 1) * sizeof(uint32_t));
 		pp->ntok = (uint32_t)n;
 		for (k = 0; k < n; k++) {
-			pp->off[k] = toks[k].off;
 			if (toks[k].stop) {
 				pp->tok[k] = KB_NOTERM;
 				continue;
@@ -639,36 +636,6 @@ kb_index_has(const struct kb_index *ix, uint32_t p, const struct kb_qinfo *qi, i
 				hi = mid;
 		}
 		if (lo < tm->n && tm->v[lo].p == p)
-			return 1;
-	}
-	return 0;
-}
-
-int
-kb_index_head_has(const struct kb_index *ix, uint32_t p, const struct kb_qinfo *qi, int q)
-{
-	uint32_t want[5];
-	int nw = 0, i;
-
-	if (qi->term[q] == KB_NOTERM)
-		return 0;
-	want[nw++] = qi->term[q];
-	for (i = 0; i < 4; i++)
-		if (qi->alt[q][i] != KB_NOTERM)
-			want[nw++] = qi->alt[q][i];
-	for (i = 0; i < nw; i++) {
-		const struct kb_term *tm = &ix->terms[want[i]];
-		uint32_t lo = 0, hi = tm->n;
-
-		while (lo < hi) {
-			uint32_t mid = (lo + hi) / 2;
-
-			if (tm->v[mid].p < p)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < tm->n && tm->v[lo].p == p && tm->v[lo].hf > 0)
 			return 1;
 	}
 	return 0;

@@ -15,7 +15,7 @@ struct kb_tok {
 	char stem[KB_TOK_MAX]; /* lowercased and stemmed */
 	char low[KB_TOK_MAX];  /* lowercased surface form */
 	int stop;              /* a stop word */
-	uint32_t off;          /* byte offset of the token in the text */
+	int pos;               /* token position in the text */
 };
 
 /* Tokenise text into at most max tokens; returns the count. Stemming uses a
@@ -33,7 +33,7 @@ int kb_wn_synonyms(const char *word, char out[][KB_TOK_MAX]);
 
 /* ---- retrieval (kb_index.c), used by kb_answer.c ---- */
 
-#define KB_TOPK 12
+#define KB_TOPK 8
 #define KB_QMAX 64
 
 struct kb_pass {
@@ -42,7 +42,6 @@ struct kb_pass {
 	uint32_t doc;      /* index into the index's documents */
 	uint32_t ntok;     /* body tokens (stop words included) */
 	uint32_t *tok;     /* body token term ids, in order (stop words: UINT32_MAX) */
-	uint32_t *off;     /* byte offset of each body token in text */
 	char *section;
 	char *text;
 	int page;
@@ -77,71 +76,11 @@ void kb_index_rdlock(struct kb_index *ix);
 void kb_index_unlock(struct kb_index *ix);
 /* 1 when passage p contains term t or one of its equivalents. */
 int kb_index_has(const struct kb_index *ix, uint32_t p, const struct kb_qinfo *qi, int qterm);
-/* 1 when its title or heading path does. */
-int kb_index_head_has(const struct kb_index *ix, uint32_t p, const struct kb_qinfo *qi, int qterm);
 uint32_t kb_index_term_id(const struct kb_index *ix, const char *stem);
 
-/* ---- answer types (kb_qtype.c) ---- */
-
-enum kb_atype {
-	KB_AT_NONE = 0,
-	KB_AT_NUMBER,   /* a number, with its unit */
-	KB_AT_DURATION, /* an amount of time, a frequency, a deadline */
-	KB_AT_TIME,     /* a day, date, time of day, visit, or "before/after ..." */
-	KB_AT_PERSON,   /* a person, role or organisation */
-	KB_AT_PHONE,
-	KB_AT_EMAIL,
-	KB_AT_TEMP      /* a temperature or storage condition */
-};
-
-struct kb_qtype {
-	int type;   /* enum kb_atype */
-	int yesno;  /* starts like a yes/no question */
-	double num; /* an amount of time the question states, in hours; -1 when none */
-};
-
-void kb_qtype_classify(const char *question, struct kb_qtype *qt);
-/* 1 when text[0..n) holds a value of the asked type (always 1 for KB_AT_NONE). */
-int kb_qtype_match(const struct kb_qtype *qt, const char *text, size_t n);
-/* For a question that states an amount of time: 1 when a branch of text
- * ("within 4 hours", "more than 4 hours") covers it, -1 when text has such
- * branches but none covers it, 0 when text has none. */
-int kb_qtype_cond(const struct kb_qtype *qt, const char *text, size_t n);
-
-/* ---- the re-ranker and the confidence model (kb_answer.c) ---- */
-
-#define KB_RR_NF 16    /* candidate features, in kb_answer.c's order */
-#define KB_MODEL_NF 10 /* confidence features */
-
-struct kb_model {
-	double rr_bias, rr_w[KB_RR_NF];
-	double bias, w[KB_MODEL_NF];
-};
-
-/* Use these weights instead of kb_model.h's (the benchmark, while fitting);
- * NULL goes back to the built-in ones. Not for concurrent use. */
-void kb_model_use(const struct kb_model *m);
-
-/* What kb_answer saw, for fitting: every candidate with its features. */
-struct kb_trace_cand {
-	char *document, *section;
-	int64_t passage_id;
-	char *span;   /* the candidate sentence or item */
-	char *answer; /* the answer it would give */
-	double f[KB_RR_NF];
-	double z;     /* the re-ranker's score */
-};
-
-struct kb_trace {
-	size_t ncand;
-	int best;           /* the chosen candidate, -1 when none */
-	int qtype;          /* enum kb_atype */
-	double f[KB_MODEL_NF];
-	struct kb_trace_cand *cand;
-};
-
-err_t kb_answer_trace(struct kb_index *ix, const char *question, struct kb_trace *tr);
-void kb_trace_free(struct kb_trace *tr);
+/* The confidence features for a question (bench/kb_train.c fits on them),
+ * and the document id of the top passage (-1 when none). */
+err_t kb_answer_features(struct kb_index *ix, const char *question, double *f, int64_t *top_doc);
 
 /* ---- extraction: formats produce blocks; kb_chunk turns them into passages ---- */
 
@@ -149,9 +88,6 @@ struct kb_builder {
 	struct kb_doc *doc;
 	size_t cap;
 	char *heads[6];  /* current heading path by level */
-	char *ctx;       /* a question or a list's lead-in under the headings, or NULL */
-	int ctx_qa;      /* ctx is a question: what follows answers it */
-	int head_qa;     /* the deepest heading is a question */
 	int page;
 	size_t max_passages;
 	int overflow;
@@ -159,10 +95,6 @@ struct kb_builder {
 
 void kb_builder_init(struct kb_builder *b, struct kb_doc *doc, size_t max_passages);
 void kb_builder_heading(struct kb_builder *b, int level, const char *text);
-/* Context below the headings for the blocks that follow, until the next
- * heading or context: an FAQ question (qa = 1: what follows is its answer,
- * kept whole as KB_QA) or a list's lead-in. NULL clears it. */
-void kb_builder_context(struct kb_builder *b, const char *text, int qa);
 /* A paragraph (split into passages of about 100 words at sentence ends), a
  * list item or a table row (kept whole). text need not be NUL-free-trimmed. */
 void kb_builder_block(struct kb_builder *b, int kind, const char *text, size_t n);

@@ -5,7 +5,6 @@
 #include <cmark.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "core/buf.h"
 #include "kb_int.h"
@@ -129,126 +128,10 @@ md_table(struct kb_builder *bd, const char *t)
 	return 1;
 }
 
-static size_t
-md_prefix(const char *t, size_t n, const char *const *pre)
-{
-	for (; *pre; pre++) {
-		size_t k = strlen(*pre);
-
-		if (n > k && strncasecmp(t, *pre, k) == 0)
-			return k;
-	}
-	return 0;
-}
-
-static int
-md_words(const char *t, size_t n)
-{
-	int w = 0, in = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		int isw = t[i] != ' ' && t[i] != '\n';
-
-		w += isw && !in;
-		in = isw;
-	}
-	return w;
-}
-
-/* An FAQ pair written in one block ("Q: ...? A: ...", "Question: ...\nAnswer:
- * ...") or a question alone ("Q: ...?", a short paragraph ending in '?').
- * Sets the question span and the answer's start; returns 0 when t is
- * neither. */
-static int
-md_qa(const char *t, size_t n, size_t *q0, size_t *q1, size_t *a0)
-{
-	static const char *const qpre[] = {"q:", "q.", "q)", "q -", "question:", "question -", NULL};
-	static const char *const apre[] = {"a:", "a.", "a)", "a -", "answer:", "answer -", NULL};
-	size_t i = 0, pre, e;
-
-	while (i < n && (t[i] == ' ' || t[i] == '\n'))
-		i++;
-	pre = md_prefix(t + i, n - i, qpre);
-	i += pre;
-	while (i < n && t[i] == ' ')
-		i++;
-	*q0 = i;
-	for (e = i; e < n && t[e] != '?' && !(pre && t[e] == '\n'); e++)
-		;
-	if (e < n && t[e] == '?')
-		e++;
-	else if (!pre)
-		return 0;
-	if (md_words(t + i, e - i) > 50 || e == i)
-		return 0;
-	*q1 = e;
-	while (e < n && (t[e] == ' ' || t[e] == '\n'))
-		e++;
-	e += md_prefix(t + e, n - e, apre);
-	while (e < n && t[e] == ' ')
-		e++;
-	*a0 = e;
-	/* Without a Q: prefix, a question alone must be the whole paragraph, and
-	 * a question followed by text must be answered with an A: prefix. */
-	if (!pre && e < n && md_prefix(t + *q1 + strspn(t + *q1, " \n"), n - *q1 - strspn(t + *q1, " \n"), apre) == 0)
-		return 0;
-	return 1;
-}
-
-static void
-md_para(struct kb_builder *bd, cmark_node *cur, const char *t, size_t n)
-{
-	static const char *const apre[] = {"a:", "a.", "a)", "answer:", NULL};
-	cmark_node *next = cmark_node_next(cur), *first = cmark_node_first_child(cur);
-	size_t q0, q1, a0, k;
-
-	/* "**Can a visit be split?** Yes, ...": a bold question, then its answer. */
-	if (first != NULL && cmark_node_get_type(first) == CMARK_NODE_STRONG) {
-		struct buf q;
-
-		buf_init(&q, 4096);
-		md_text(first, &q, 0);
-		if (q.len > 1 && q.len < n && q.p[q.len - 1] == '?' && strncmp(t, q.p, q.len) == 0) {
-			kb_builder_context(bd, q.p, 1);
-			for (k = q.len; k < n && (t[k] == ' ' || t[k] == '\n'); k++)
-				;
-			k += md_prefix(t + k, n - k, apre);
-			if (k < n)
-				kb_builder_block(bd, KB_QA, t + k, n - k);
-			buf_free(&q);
-			return;
-		}
-		buf_free(&q);
-	}
-	/* "A: ..." after a question paragraph. */
-	if (bd->ctx_qa && (k = md_prefix(t, n, apre)) > 0) {
-		kb_builder_block(bd, KB_QA, t + k, n - k);
-		return;
-	}
-	if (md_qa(t, n, &q0, &q1, &a0)) {
-		char *q = strndup(t + q0, q1 - q0);
-
-		kb_builder_context(bd, q, 1);
-		free(q);
-		if (a0 < n)
-			kb_builder_block(bd, KB_QA, t + a0, n - a0);
-		return;
-	}
-	kb_builder_block(bd, KB_PARA, t, n);
-	/* "The following are excluded:" before a list: each item keeps it as context. */
-	if (next != NULL && cmark_node_get_type(next) == CMARK_NODE_LIST && n > 0 && t[n - 1] == ':' && md_words(t, n) <= 30) {
-		char *lead = strndup(t, n);
-
-		kb_builder_context(bd, lead, 0);
-		free(lead);
-	}
-}
-
 err_t
 kb_md_parse(const char *data, size_t n, struct kb_builder *bd, struct errinfo *ei)
 {
-	cmark_node *doc = cmark_parse_document(data, n, CMARK_OPT_DEFAULT), *cur, *lead_of = NULL;
+	cmark_node *doc = cmark_parse_document(data, n, CMARK_OPT_DEFAULT), *cur;
 	cmark_iter *it;
 	cmark_event_type ev;
 
@@ -259,36 +142,18 @@ kb_md_parse(const char *data, size_t n, struct kb_builder *bd, struct errinfo *e
 		cmark_node_type t;
 		struct buf b;
 
-		cur = cmark_iter_get_node(it);
-		t = cmark_node_get_type(cur);
-		if (ev == CMARK_EVENT_EXIT && cur == lead_of) {
-			kb_builder_context(bd, NULL, 0); /* a lead-in ends with its list */
-			lead_of = NULL;
-		}
 		if (ev != CMARK_EVENT_ENTER)
 			continue;
-		if (t == CMARK_NODE_LIST && bd->ctx != NULL && !bd->ctx_qa && lead_of == NULL)
-			lead_of = cur;
+		cur = cmark_iter_get_node(it);
+		t = cmark_node_get_type(cur);
 		buf_init(&b, 1024 * 1024);
 		if (t == CMARK_NODE_HEADING) {
 			md_text(cur, &b, 0);
 			kb_builder_heading(bd, cmark_node_get_heading_level(cur), b.p ? b.p : "");
 			cmark_iter_reset(it, cur, CMARK_EVENT_EXIT);
 		} else if (t == CMARK_NODE_ITEM) {
-			size_t q0, q1, a0;
-
 			md_text(cur, &b, 1);
-			if (b.len > 0 && md_qa(b.p, b.len, &q0, &q1, &a0) && a0 < b.len) {
-				/* "- Q: ...? A: ..." */
-				char *q = strndup(b.p + q0, q1 - q0);
-
-				kb_builder_context(bd, q, 1);
-				kb_builder_block(bd, KB_QA, b.p + a0, b.len - a0);
-				kb_builder_context(bd, NULL, 0);
-				free(q);
-			} else {
-				kb_builder_block(bd, KB_LIST_ITEM, b.p ? b.p : "", b.len);
-			}
+			kb_builder_block(bd, KB_LIST_ITEM, b.p ? b.p : "", b.len);
 			/* Nested lists are visited as their own items. */
 		} else if (t == CMARK_NODE_PARAGRAPH) {
 			cmark_node *parent = cmark_node_parent(cur);
@@ -299,7 +164,7 @@ kb_md_parse(const char *data, size_t n, struct kb_builder *bd, struct errinfo *e
 			}
 			md_text(cur, &b, 0);
 			if (!md_table(bd, b.p ? b.p : ""))
-				md_para(bd, cur, b.p ? b.p : "", b.len);
+				kb_builder_block(bd, KB_PARA, b.p ? b.p : "", b.len);
 			cmark_iter_reset(it, cur, CMARK_EVENT_EXIT);
 		} else if (t == CMARK_NODE_CODE_BLOCK) {
 			const char *lit = cmark_node_get_literal(cur);

@@ -107,9 +107,9 @@ kb_text_tokens(const char *text, struct kb_tok *out, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)text;
 	size_t n = 0;
+	int pos = 0;
 
 	while (*p && n < max) {
-		const unsigned char *start;
 		size_t k = 0;
 		char w[KB_TOK_MAX];
 
@@ -117,7 +117,6 @@ kb_text_tokens(const char *text, struct kb_tok *out, size_t max)
 			p++;
 		if (!*p)
 			break;
-		start = p;
 		while (kb_is_word(*p) || (*p == '\'' && k > 0 && kb_is_word(p[1]))) {
 			unsigned char c = *p;
 
@@ -137,7 +136,7 @@ kb_text_tokens(const char *text, struct kb_tok *out, size_t max)
 		snprintf(out[n].low, KB_TOK_MAX, "%s", w);
 		out[n].stop = kb_text_is_stop(w);
 		kb_text_stem(w, out[n].stem);
-		out[n].off = (uint32_t)(start - (const unsigned char *)text);
+		out[n].pos = pos++;
 		n++;
 	}
 	return n;
