@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check a held-out question set against its documents (stdlib only).
 
-Usage: python3 check.py [SET_DIR]   (default: the directory this script is in)
+Usage: python3 bench/data/check_set.py SET_DIR   (e.g. bench/data/osprey)
 
 Checks: every line is a JSON object with the required fields and allowed values; ids are
 unique; every answerable question names a document that exists in kb/ and has at least one
@@ -51,7 +51,9 @@ def has_phrase(text, phrase):
 
 
 def main():
-    setdir = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    if len(sys.argv) != 2:
+        sys.exit("usage: check_set.py SET_DIR (a folder with kb/ and questions.jsonl)")
+    setdir = sys.argv[1]
     kb = os.path.join(setdir, "kb")
     docs = {}
     for name in sorted(os.listdir(kb)):
